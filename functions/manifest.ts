@@ -1,0 +1,192 @@
+/**
+ * The function manifest: every Lambda, its trigger and the resources it may touch, declared once.
+ * The CDK app (infra/) builds functions, routes, queues, schedules and IAM grants from it; the local
+ * runtime (infra/local/) serves the same routes, polls the same queues and fires the same schedules.
+ */
+
+export type Scope = 'ingest' | 'read' | 'write' | 'admin';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type TableAccess = 'read' | 'readwrite';
+
+/** Queues the system owns. Each gets a dead-letter queue and a depth alarm. */
+export const queues = {
+  erasure: {
+    description: 'Erases a customer’s events and orders after the profile is gone',
+    visibilityTimeoutSeconds: 120,
+    maxReceiveCount: 5,
+  },
+} as const satisfies Record<string, QueueSpec>;
+export type QueueName = keyof typeof queues;
+
+export interface QueueSpec {
+  description: string;
+  visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount: number;
+}
+
+/** Detail types the system publishes on its event bus; contracts live in events/schemas. */
+export const busDetailTypes = ['customer.changed', 'customer.erased', 'event.ingested'] as const;
+export type BusDetailType = (typeof busDetailTypes)[number];
+
+export interface Resources {
+  table?: TableAccess;
+  queues?: Partial<Record<QueueName, 'send'>>;
+  bus?: 'put';
+  ses?: 'send';
+  pinpoint?: 'send';
+}
+
+export type Trigger =
+  | { kind: 'http'; method: HttpMethod; path: string; scope: Scope | 'public' }
+  | { kind: 'authorizer'; identitySource: string; cacheTtlSeconds: number }
+  | { kind: 'queue'; queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number }
+  | {
+      kind: 'stream';
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      startingPosition: 'LATEST' | 'TRIM_HORIZON';
+    }
+  | { kind: 'schedule'; expression: string; description: string }
+  | { kind: 'bus'; detailTypes: BusDetailType[] };
+
+export interface FunctionSpec {
+  /** Entry file, relative to the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  trigger: Trigger;
+  resources: Resources;
+  memoryMb?: number;
+  timeoutSeconds?: number;
+}
+
+export const functions = {
+  authorizer: {
+    entry: 'functions/http/authorizer.ts',
+    description: 'Resolves the API key in the Authorization header to a principal and its scopes',
+    trigger: { kind: 'authorizer', identitySource: '$request.header.Authorization', cacheTtlSeconds: 60 },
+    resources: { table: 'read' },
+  },
+  openapi: {
+    entry: 'functions/http/openapi.ts',
+    description: 'Serves the OpenAPI 3.1 document',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/openapi.json', scope: 'public' },
+    resources: {},
+  },
+  customersUpsert: {
+    entry: 'functions/http/customers-upsert.ts',
+    description: 'Creates a customer or updates the one its identities resolve to',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/customers', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  customersList: {
+    entry: 'functions/http/customers-list.ts',
+    description: 'Lists customers with filters and a cursor',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/customers', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  customersGet: {
+    entry: 'functions/http/customers-get.ts',
+    description: 'Reads one customer',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/customers/{customerId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  customersPatch: {
+    entry: 'functions/http/customers-patch.ts',
+    description: 'Updates a customer with a merge patch under If-Match',
+    trigger: { kind: 'http', method: 'PATCH', path: '/v1/customers/{customerId}', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  customersErase: {
+    entry: 'functions/http/customers-erase.ts',
+    description: 'Erases a customer: profile and identities now, events and orders through the erasure queue',
+    trigger: { kind: 'http', method: 'DELETE', path: '/v1/customers/{customerId}', scope: 'admin' },
+    resources: { table: 'readwrite', queues: { erasure: 'send' } },
+  },
+  customersTimeline: {
+    entry: 'functions/http/customers-timeline.ts',
+    description: 'A customer’s events and orders, newest first',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/customers/{customerId}/timeline', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  customersAudit: {
+    entry: 'functions/http/customers-audit.ts',
+    description: 'The audit trail of one customer',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/customers/{customerId}/audit', scope: 'admin' },
+    resources: { table: 'read' },
+  },
+  attributesPut: {
+    entry: 'functions/http/attributes-put.ts',
+    description: 'Declares a custom attribute and its type',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/attributes/{name}', scope: 'admin' },
+    resources: { table: 'readwrite' },
+  },
+  attributesList: {
+    entry: 'functions/http/attributes-list.ts',
+    description: 'Lists declared custom attributes',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/attributes', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  eventsIngest: {
+    entry: 'functions/http/events-ingest.ts',
+    description: 'Ingests a batch of up to 100 events, each with a client id',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/events', scope: 'ingest' },
+    resources: { table: 'readwrite' },
+  },
+  ordersIngest: {
+    entry: 'functions/http/orders-ingest.ts',
+    description: 'Ingests a batch of up to 100 orders and refunds',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/orders', scope: 'ingest' },
+    resources: { table: 'readwrite' },
+  },
+  apiKeysCreate: {
+    entry: 'functions/http/api-keys-create.ts',
+    description: 'Creates an API key with scopes; the secret is shown once',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/api-keys', scope: 'admin' },
+    resources: { table: 'readwrite' },
+  },
+  apiKeysRevoke: {
+    entry: 'functions/http/api-keys-revoke.ts',
+    description: 'Revokes an API key',
+    trigger: { kind: 'http', method: 'DELETE', path: '/v1/api-keys/{keyId}', scope: 'admin' },
+    resources: { table: 'readwrite' },
+  },
+  erasureWorker: {
+    entry: 'functions/queue/erasure-worker.ts',
+    description: 'Deletes the events and orders of an erased customer, page by page',
+    trigger: { kind: 'queue', queue: 'erasure', batchSize: 5, maxBatchingWindowSeconds: 1 },
+    resources: { table: 'readwrite', queues: { erasure: 'send' } },
+    timeoutSeconds: 60,
+  },
+  erasureSweeper: {
+    entry: 'functions/schedule/erasure-sweeper.ts',
+    description: 'Re-queues erasures that have not finished, so none is left half-done',
+    trigger: {
+      kind: 'schedule',
+      expression: 'rate(15 minutes)',
+      description: 'Re-drive unfinished erasures',
+    },
+    resources: { table: 'read', queues: { erasure: 'send' } },
+  },
+  changePublisher: {
+    entry: 'functions/stream/change-publisher.ts',
+    description: 'Turns table changes into customer.changed, customer.erased and event.ingested on the bus',
+    trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 1, startingPosition: 'LATEST' },
+    resources: { bus: 'put' },
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof functions;
+
+export function functionEntries(): [FunctionName, FunctionSpec][] {
+  return Object.entries(functions) as [FunctionName, FunctionSpec][];
+}
+
+/** Environment variables a function receives for the resources it declares. One place for the names. */
+export const envNames = {
+  table: 'TABLE_NAME',
+  bus: 'EVENT_BUS_NAME',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  pinpointApp: 'PINPOINT_APP_ID',
+  queueUrl: (queue: QueueName) => `QUEUE_URL_${queue.toUpperCase()}`,
+} as const;

@@ -1,0 +1,78 @@
+/**
+ * Per-stage settings, all in one file. `cdk synth -c stage=prod` picks a row; the local stack uses `local`.
+ */
+export interface StageSettings {
+  /** Keep data when the stack is deleted (staging and prod) or destroy it (dev). */
+  retainData: boolean;
+  /** Days CloudWatch keeps function logs. */
+  logRetentionDays: 7 | 14 | 30 | 90 | 365;
+  /** Region for phone numbers written without a country code. */
+  defaultPhoneRegion: string;
+  /** Days raw events are kept after they happened (orders and refunds are kept). */
+  eventRetentionDays: number;
+  /** Messages in a dead-letter queue before its alarm fires. */
+  dlqAlarmThreshold: number;
+  /** Messages waiting in a work queue before its depth alarm fires. */
+  queueDepthAlarmThreshold: number;
+  /** Lambda memory for functions that do not set their own. */
+  defaultMemoryMb: number;
+  /** HTTP API throttling (requests per second, burst). */
+  apiRateLimit: number;
+  apiBurstLimit: number;
+}
+
+export const stages = {
+  dev: {
+    retainData: false,
+    logRetentionDays: 14,
+    defaultPhoneRegion: 'CN',
+    eventRetentionDays: 90,
+    dlqAlarmThreshold: 1,
+    queueDepthAlarmThreshold: 1000,
+    defaultMemoryMb: 512,
+    apiRateLimit: 50,
+    apiBurstLimit: 100,
+  },
+  staging: {
+    retainData: true,
+    logRetentionDays: 30,
+    defaultPhoneRegion: 'CN',
+    eventRetentionDays: 395,
+    dlqAlarmThreshold: 1,
+    queueDepthAlarmThreshold: 10_000,
+    defaultMemoryMb: 1024,
+    apiRateLimit: 200,
+    apiBurstLimit: 400,
+  },
+  prod: {
+    retainData: true,
+    logRetentionDays: 365,
+    defaultPhoneRegion: 'CN',
+    eventRetentionDays: 395,
+    dlqAlarmThreshold: 1,
+    queueDepthAlarmThreshold: 100_000,
+    defaultMemoryMb: 1024,
+    apiRateLimit: 1000,
+    apiBurstLimit: 2000,
+  },
+  local: {
+    retainData: false,
+    logRetentionDays: 7,
+    defaultPhoneRegion: 'CN',
+    eventRetentionDays: 395,
+    dlqAlarmThreshold: 1,
+    queueDepthAlarmThreshold: 1000,
+    defaultMemoryMb: 512,
+    apiRateLimit: 1000,
+    apiBurstLimit: 2000,
+  },
+} as const satisfies Record<string, StageSettings>;
+
+export type StageName = keyof typeof stages;
+
+export function stageSettings(name: string | undefined): { name: StageName; settings: StageSettings } {
+  if (!name || !(name in stages)) {
+    throw new Error(`Unknown stage "${name ?? ''}": pass -c stage=<${Object.keys(stages).join('|')}> to cdk`);
+  }
+  return { name: name as StageName, settings: stages[name as StageName] };
+}

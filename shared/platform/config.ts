@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration, parsed once from the environment. A missing or malformed value fails at
+ * start-up with the variable's name, not at the first request.
+ */
+const schema = z.object({
+  STAGE: z.string().min(1).default('local'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  TABLE_NAME: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  /** Set only on the local stack: endpoints of the local engines. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  SQS_ENDPOINT: z.url().optional(),
+  EVENTBRIDGE_ENDPOINT: z.url().optional(),
+  SES_ENDPOINT: z.url().optional(),
+  PINPOINT_ENDPOINT: z.url().optional(),
+  /** ISO 3166-1 region used to read phone numbers written without a country code. */
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as CN or US')
+    .default('CN'),
+  /** Days a raw (non-order) event is kept after it happened; orders and refunds are kept. */
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(395),
+  /** Largest request body accepted, in bytes. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+});
+
+export type Config = z.infer<typeof schema>;
+
+let cached: Config | undefined;
+
+export function config(env: NodeJS.ProcessEnv = process.env): Config {
+  if (cached && env === process.env) return cached;
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  if (env === process.env) cached = parsed.data;
+  return parsed.data;
+}
+
+/** Reads a queue URL by the manifest's naming rule; fails fast when the function did not declare it. */
+export function queueUrl(envName: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[envName];
+  if (!value) throw new Error(`Invalid configuration: ${envName} is not set`);
+  return value;
+}

@@ -1,0 +1,100 @@
+/**
+ * Errors the domain raises, each mapped to one HTTP status in one place (shared/platform/http.ts).
+ * Anything else is a bug and becomes a plain 500 without internals.
+ */
+export interface FieldError {
+  /** JSON-pointer-like path of the offending field, e.g. `events/3/amount` or `header/If-Match`. */
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  abstract readonly title: string;
+  readonly headers: Record<string, string> = {};
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  readonly status: number = 400;
+  readonly title: string = 'Invalid request';
+  constructor(
+    readonly errors: FieldError[],
+    message = errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+  ) {
+    super(message);
+  }
+  static field(path: string, message: string): ValidationError {
+    return new ValidationError([{ path, message }]);
+  }
+}
+
+/** Well-formed but not processable: e.g. an event for a customer that does not exist. */
+export class UnprocessableError extends ValidationError {
+  override readonly status = 422;
+  override readonly title = 'Unprocessable content';
+}
+
+export class UnauthorizedError extends DomainError {
+  readonly status = 401;
+  readonly title = 'Unauthorized';
+  override readonly headers = { 'WWW-Authenticate': 'Bearer realm="cohort"' };
+}
+
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+  readonly title = 'Forbidden';
+}
+
+export class NotFoundError extends DomainError {
+  readonly status = 404;
+  readonly title = 'Not found';
+}
+
+export class MethodNotAllowedError extends DomainError {
+  readonly status = 405;
+  readonly title = 'Method not allowed';
+}
+
+export class ConflictError extends DomainError {
+  readonly status = 409;
+  readonly title = 'Conflict';
+}
+
+export class GoneError extends DomainError {
+  readonly status = 410;
+  readonly title = 'Gone';
+}
+
+export class PreconditionFailedError extends DomainError {
+  readonly status = 412;
+  readonly title = 'Precondition failed';
+}
+
+export class PayloadTooLargeError extends DomainError {
+  readonly status = 413;
+  readonly title = 'Content too large';
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly status = 415;
+  readonly title = 'Unsupported media type';
+}
+
+export class PreconditionRequiredError extends DomainError {
+  readonly status = 428;
+  readonly title = 'Precondition required';
+}
+
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+  readonly title = 'Too many requests';
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
