@@ -28,8 +28,14 @@ export class ValidationError extends DomainError {
   ) {
     super(message);
   }
-  static field(path: string, message: string): ValidationError {
-    return new ValidationError([{ path, message }]);
+  static field<T extends ValidationError>(
+    this: new (
+      errors: FieldError[],
+    ) => T,
+    path: string,
+    message: string,
+  ): T {
+    return new this([{ path, message }]);
   }
 }
 

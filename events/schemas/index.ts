@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * Contracts for every message Cohort puts on its queues and its event bus. Producers build messages
+ * with these types; consumers parse with these schemas, so a malformed message fails loudly.
+ */
+
+/** SQS `erasure` queue body. */
+export const erasureMessage = z.strictObject({ customerId: z.string().min(1) });
+export type ErasureMessage = z.output<typeof erasureMessage>;
+
+/** Bus `customer.changed`: a profile was created, updated or removed (erasure included). */
+export const customerChangedDetail = z.object({
+  customerId: z.string(),
+  change: z.enum(['created', 'updated', 'removed']),
+  /** Profile fields whose values changed (names only, never values). */
+  fields: z.array(z.string()),
+  version: z.number().int().optional(),
+  at: z.string(),
+});
+export type CustomerChangedDetail = z.output<typeof customerChangedDetail>;
+
+/** Bus `customer.erased`: an erasure was requested; consumers drop what they hold about the customer. */
+export const customerErasedDetail = z.object({ customerId: z.string(), at: z.string() });
+export type CustomerErasedDetail = z.output<typeof customerErasedDetail>;
+
+/** Bus `event.ingested`: a new event or order was stored (replays of a stored id are not repeated). */
+export const eventIngestedDetail = z.object({
+  eventId: z.string(),
+  customerId: z.string(),
+  type: z.string(),
+  occurredAt: z.string(),
+  orderId: z.string().optional(),
+  amount: z.number().optional(),
+  currency: z.string().optional(),
+});
+export type EventIngestedDetail = z.output<typeof eventIngestedDetail>;
+
+export const busDetailSchemas = {
+  'customer.changed': customerChangedDetail,
+  'customer.erased': customerErasedDetail,
+  'event.ingested': eventIngestedDetail,
+} as const;

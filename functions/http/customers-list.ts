@@ -1,0 +1,8 @@
+import { customerListQuery } from '../../shared/customers/schema.ts';
+import { listCustomers } from '../../shared/customers/service.ts';
+import { httpRoute } from '../../shared/platform/http.ts';
+
+export const handler = httpRoute({ scope: 'read', query: customerListQuery }, async ({ query }) => ({
+  status: 200,
+  body: await listCustomers(query),
+}));

@@ -1,0 +1,9 @@
+import { erasureMessage } from '../../events/schemas/index.ts';
+import { erasePage } from '../../shared/customers/erasure.ts';
+import { enqueueErasure } from '../../shared/customers/service.ts';
+import { sqsBatch } from '../../shared/platform/batch.ts';
+
+export const handler = sqsBatch(erasureMessage, async ({ customerId }) => {
+  // Large histories are erased a page per message, so no invocation runs into its timeout.
+  if ((await erasePage(customerId)) === 'more') await enqueueErasure(customerId);
+});

@@ -1,0 +1,75 @@
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../platform/aws.ts';
+import { config } from '../platform/config.ts';
+import { newId } from '../platform/ids.ts';
+import { log } from '../platform/log.ts';
+import { store } from '../store/service.ts';
+import { enqueueErasure } from './service.ts';
+
+/** Items deleted per invocation before the rest is handed to a new message, to stay within the timeout. */
+const PAGE_ITEMS = 1000;
+
+/**
+ * Deletes one page of an erased customer's events and orders. Returns 'more' when items remain (the
+ * caller re-queues), 'done' once none are left and the tombstone is marked erased. Safe to repeat.
+ */
+export async function erasePage(customerId: string): Promise<'more' | 'done' | 'not-erasing'> {
+  const s = store().entities;
+  const erasure = await s.erasure.get({ customerId }).go({ consistent: true });
+  if (!erasure.data) return 'not-erasing';
+  const page = await s.event.query
+    .timeline({ customerId })
+    .go({ limit: PAGE_ITEMS, attributes: ['eventId'] });
+  const keys = page.data.map((e) => ({ pk: `EVT#${e.eventId}`, sk: 'EVT' }));
+  for (let i = 0; i < keys.length; i += 25) {
+    let batch = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 0; batch.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('DynamoDB left deletes unprocessed after retries');
+      const result = await documentClient().send(
+        new BatchWriteCommand({ RequestItems: { [config().TABLE_NAME]: batch } }),
+      );
+      batch = (result.UnprocessedItems?.[config().TABLE_NAME] ?? []) as typeof batch;
+      if (batch.length > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
+  }
+  const deletedItems = (erasure.data.deletedItems ?? 0) + keys.length;
+  if (page.cursor || keys.length === PAGE_ITEMS) {
+    await s.erasure.patch({ customerId }).set({ deletedItems }).go();
+    return 'more';
+  }
+  const record = erasure.data;
+  if (record.status === 'erasing') {
+    const now = new Date().toISOString();
+    await store()
+      .transaction.write(({ erasure: e, audit }) => [
+        e.put({ ...record, status: 'erased', completedAt: now, deletedItems }).commit(),
+        audit
+          .create({
+            customerId,
+            auditId: newId(),
+            action: 'erasure_completed',
+            actorKeyId: record.requestedBy,
+            actorName: 'erasure worker',
+            fields: [],
+            at: now,
+          })
+          .commit(),
+      ])
+      .go();
+    log.info('erasure completed', { customerId, deletedItems });
+  }
+  return 'done';
+}
+
+/** Erasures still `erasing` after this long are re-queued by the sweeper. */
+const STALE_MS = 10 * 60_000;
+
+export async function redriveStaleErasures(now = Date.now()): Promise<number> {
+  const cutoff = new Date(now - STALE_MS).toISOString();
+  const pending = await store()
+    .entities.erasure.query.pending({})
+    .lt({ requestedAt: cutoff })
+    .go({ pages: 'all', attributes: ['customerId'] });
+  for (const { customerId } of pending.data) await enqueueErasure(customerId);
+  return pending.data.length;
+}

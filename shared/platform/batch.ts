@@ -1,0 +1,27 @@
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
+import { log } from './log.ts';
+
+/**
+ * An SQS handler that processes records one by one and reports only the failed ones
+ * (ReportBatchItemFailures), so one poison message does not send its batch back to the queue.
+ */
+export function sqsBatch<S extends z.ZodType>(
+  schema: S,
+  fn: (message: z.output<S>, record: SQSRecord) => Promise<void>,
+) {
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event) => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        const message = schema.parse(JSON.parse(record.body));
+        await fn(message, record);
+      } catch (error) {
+        log.error('message failed', { messageId: record.messageId, error });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  });
+}
