@@ -1,6 +1,6 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../platform/aws.ts';
-import { config } from '../platform/config.ts';
+import { tableNameFromEnv } from '../platform/config.ts';
 import { newId } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { store } from '../store/service.ts';
@@ -26,9 +26,9 @@ export async function erasePage(customerId: string): Promise<'more' | 'done' | '
     for (let attempt = 0; batch.length > 0; attempt++) {
       if (attempt > 8) throw new Error('DynamoDB left deletes unprocessed after retries');
       const result = await documentClient().send(
-        new BatchWriteCommand({ RequestItems: { [config().TABLE_NAME]: batch } }),
+        new BatchWriteCommand({ RequestItems: { [tableNameFromEnv()]: batch } }),
       );
-      batch = (result.UnprocessedItems?.[config().TABLE_NAME] ?? []) as typeof batch;
+      batch = (result.UnprocessedItems?.[tableNameFromEnv()] ?? []) as typeof batch;
       if (batch.length > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     }
   }

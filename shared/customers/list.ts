@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../platform/aws.ts';
-import { config } from '../platform/config.ts';
+import { tableNameFromEnv } from '../platform/config.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { CUSTOMER_LIST_SHARDS } from '../store/table.ts';
 import type { CustomerListQuery, CustomerView } from './schema.ts';
@@ -67,10 +67,11 @@ async function readPartition(
   query: CustomerListQuery,
   limit: number,
 ): Promise<{ matched: Candidate[]; lastEvaluated: string | null; partitionIndex: number }> {
-  const names: Record<string, string> = { '#pk': partition.pkField, '#sk': partition.skField };
+  const names: Record<string, string> = { '#pk': partition.pkField };
   const values: Record<string, unknown> = { ':pk': partition.pkValue };
   let keyCondition = '#pk = :pk';
   const since = query.updatedSince ? new Date(query.updatedSince).toISOString() : '';
+  if (after || since) names['#sk'] = partition.skField;
   if (after) {
     keyCondition += ' AND #sk > :after';
     values[':after'] = after;
@@ -95,7 +96,7 @@ async function readPartition(
     values[':lc'] = query.lifecycle;
   }
   const input: QueryCommandInput = {
-    TableName: config().TABLE_NAME,
+    TableName: tableNameFromEnv(),
     IndexName: partition.index,
     KeyConditionExpression: keyCondition,
     ExpressionAttributeNames: names,

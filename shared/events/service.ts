@@ -140,6 +140,7 @@ export async function ingestEvents(
       ...rest,
       eventId: id,
       customerId,
+      ...(event.type === 'order' && !event.orderId && { orderId: id }),
       receivedAt,
       sourceKeyId: actor.keyId,
       ...(!KEPT_TYPES.has(event.type) && {

@@ -7,7 +7,8 @@ import { z } from 'zod';
 const schema = z.object({
   STAGE: z.string().min(1).default('local'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
-  TABLE_NAME: z.string().min(1),
+  /** Set for functions that declare the table in the manifest. */
+  TABLE_NAME: z.string().min(1).optional(),
   EVENT_BUS_NAME: z.string().min(1).optional(),
   /** Set only on the local stack: endpoints of the local engines. */
   DYNAMODB_ENDPOINT: z.url().optional(),
@@ -46,4 +47,12 @@ export function queueUrl(envName: string, env: NodeJS.ProcessEnv = process.env):
   const value = env[envName];
   if (!value) throw new Error(`Invalid configuration: ${envName} is not set`);
   return value;
+}
+
+/** The table name, for code that needs it; a function that did not declare the table fails here. */
+export function tableNameFromEnv(): string {
+  const name = config().TABLE_NAME;
+  if (!name)
+    throw new Error('Invalid configuration: TABLE_NAME is not set (declare the table in the manifest)');
+  return name;
 }

@@ -1,6 +1,6 @@
 import { Service } from 'electrodb';
 import { documentClient } from '../platform/aws.ts';
-import { config } from '../platform/config.ts';
+import { tableNameFromEnv } from '../platform/config.ts';
 import { ApiKey } from './entities/api-key.ts';
 import { AttributeDefinition } from './entities/attribute-definition.ts';
 import { AuditEntry } from './entities/audit.ts';
@@ -26,7 +26,7 @@ let service: Service<typeof entities> | undefined;
 /** The entities bound to the table and client of this process, created on first use. */
 export function store(): Service<typeof entities> {
   if (!service) {
-    service = new Service(entities, { client: documentClient(), table: config().TABLE_NAME });
+    service = new Service(entities, { client: documentClient(), table: tableNameFromEnv() });
   }
   return service;
 }
