@@ -1,0 +1,50 @@
+import { envNames } from '../../functions/manifest.ts';
+import { localBusName, localCredentials, localRegion, localStage } from './aws-constants.ts';
+
+/**
+ * The environment every local function sees: what the CDK app gives a deployed function, plus the
+ * endpoints of the local engines. One process runs all functions, so it is one environment for all.
+ */
+export interface FunctionEnvironmentInput {
+  tableName: string;
+  endpoints: { dynamodb: string; sqs: string; ses: string; eventbridge: string; pinpoint: string };
+  /** Queue name (manifest key) to its URL. */
+  queueUrls: Record<string, string>;
+}
+
+export const localPinpointAppId = 'cohort-local';
+export const localSesConfigurationSet = 'cohort-local';
+
+export function functionEnvironment(input: FunctionEnvironmentInput): Record<string, string> {
+  const env: Record<string, string> = {
+    STAGE: localStage,
+    AWS_REGION: localRegion,
+    AWS_DEFAULT_REGION: localRegion,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    [envNames.table]: input.tableName,
+    [envNames.bus]: localBusName,
+    DYNAMODB_ENDPOINT: input.endpoints.dynamodb,
+    SQS_ENDPOINT: input.endpoints.sqs,
+    SES_ENDPOINT: input.endpoints.ses,
+    EVENTBRIDGE_ENDPOINT: input.endpoints.eventbridge,
+    PINPOINT_ENDPOINT: input.endpoints.pinpoint,
+    [envNames.sesConfigurationSet]: localSesConfigurationSet,
+    [envNames.pinpointApp]: localPinpointAppId,
+    DEFAULT_PHONE_REGION: 'CN',
+  };
+  for (const [queue, url] of Object.entries(input.queueUrls)) {
+    env[envNames.queueUrl(queue as Parameters<typeof envNames.queueUrl>[0])] = url;
+  }
+  return env;
+}
+
+/**
+ * Puts the environment into process.env, where the handlers (and shared/platform/config.ts, which reads
+ * it once) find it. A developer's own AWS profile or session token must not leak into local calls.
+ */
+export function applyFunctionEnvironment(env: Record<string, string>): void {
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+  Object.assign(process.env, env);
+}
