@@ -14,6 +14,8 @@ export default defineConfig({
           name: 'stack',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          // One stack, one table: files run one after another so whole-table assertions hold.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
