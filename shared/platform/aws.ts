@@ -16,7 +16,7 @@ export function documentClient(): DynamoDBDocumentClient {
   if (!dynamo) {
     const c = config();
     const raw = new DynamoDBClient({
-      region: c.AWS_REGION,
+      ...(c.AWS_REGION && { region: c.AWS_REGION }),
       ...(c.DYNAMODB_ENDPOINT && { endpoint: c.DYNAMODB_ENDPOINT }),
     });
     dynamo = DynamoDBDocumentClient.from(raw, {
@@ -29,7 +29,7 @@ export function documentClient(): DynamoDBDocumentClient {
 export function sqsClient(): SQSClient {
   if (!sqs) {
     const c = config();
-    sqs = new SQSClient({ region: c.AWS_REGION, ...(c.SQS_ENDPOINT && { endpoint: c.SQS_ENDPOINT }) });
+    sqs = new SQSClient({ ...(c.AWS_REGION && { region: c.AWS_REGION }), ...(c.SQS_ENDPOINT && { endpoint: c.SQS_ENDPOINT }) });
   }
   return sqs;
 }
@@ -38,7 +38,7 @@ export function eventBridgeClient(): EventBridgeClient {
   if (!eventBridge) {
     const c = config();
     eventBridge = new EventBridgeClient({
-      region: c.AWS_REGION,
+      ...(c.AWS_REGION && { region: c.AWS_REGION }),
       ...(c.EVENTBRIDGE_ENDPOINT && { endpoint: c.EVENTBRIDGE_ENDPOINT }),
     });
   }

@@ -6,7 +6,8 @@ import { z } from 'zod';
  */
 const schema = z.object({
   STAGE: z.string().min(1).default('local'),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** Lambda always sets it; elsewhere the SDK's own resolution (profile, IMDS) applies when unset. */
+  AWS_REGION: z.string().min(1).optional(),
   /** Set for functions that declare the table in the manifest. */
   TABLE_NAME: z.string().min(1).optional(),
   EVENT_BUS_NAME: z.string().min(1).optional(),
