@@ -100,8 +100,8 @@ export function startQueuePoller(options: QueuePollerOptions): Poller {
       } catch (error) {
         if (stopping.signal.aborted) break;
         consecutiveErrors++;
-        // One line per outage, not one per second.
-        if (consecutiveErrors === 1)
+        // A line when an outage starts and now and then while it lasts, not one per second.
+        if (consecutiveErrors % 30 === 1)
           log.error(`Polling ${queueArn} for ${functionName} failed; retrying`, error);
         await sleep(Math.min(1_000 * consecutiveErrors, 5_000), stopping.signal);
       }

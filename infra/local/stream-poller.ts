@@ -217,7 +217,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<P
       } catch (error) {
         if (stopping.signal.aborted) break;
         consecutiveErrors++;
-        if (consecutiveErrors === 1)
+        if (consecutiveErrors % 30 === 1)
           log.error(`Reading the stream of ${options.tableName} for ${functionName} failed`, error);
         await sleep(Math.min(500 * consecutiveErrors, 5_000), stopping.signal);
       }
@@ -290,5 +290,7 @@ function lambdaAttribute(value: AttributeValue): LambdaAttributeValue {
   if (value.BS !== undefined) return { BS: value.BS.map(base64) };
   if (value.L !== undefined) return { L: value.L.map(lambdaAttribute) };
   if (value.M !== undefined) return { M: lambdaImage(value.M) };
-  throw new Error('A stream record holds an attribute value of an unknown type');
+  // The SDK reads an empty map `{"M":{}}` as `{}`: nothing else arrives without a type.
+  if (Object.keys(value).length === 0) return { M: {} };
+  throw new Error(`A stream record holds an attribute of unknown type ${Object.keys(value).join(', ')}`);
 }

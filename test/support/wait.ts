@@ -1,23 +1,14 @@
-/**
- * Waits for a condition instead of sleeping a guessed time: polls `probe` until it returns a value
- * other than undefined/false, and fails with `what` when the generous timeout passes.
- */
+/** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs` (no timing asserted). */
 export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
   what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
+  timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolveWait) => setTimeout(resolveWait, options.intervalMs ?? 50));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
-  const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-  throw new Error(`Timed out waiting for ${what}${cause}`);
 }
