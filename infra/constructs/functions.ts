@@ -1,0 +1,214 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { envNames, type FunctionSpec, type QueueName, type TableAccess } from '../../functions/manifest.ts';
+import type { StageSettings } from '../stages.ts';
+import { defaultFunctionTimeout, defaultLogGroupProps } from './defaults.ts';
+import type { Messaging } from './messaging.ts';
+import type { Observability } from './observability.ts';
+import type { Queues } from './queues.ts';
+
+/** The repository root: manifest entries are relative to it, and it holds the lock file esbuild resolves from. */
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The functions are ESM (package.json says "type": "module"), but some bundled dependencies still call
+ * `require` for Node built-ins; esbuild's ESM output has no `require`, so the banner provides one.
+ */
+const esmRequireBanner =
+  "import { createRequire as __cohortCreateRequire } from 'node:module'; const require = __cohortCreateRequire(import.meta.url);";
+
+export interface CohortFunctionProps {
+  name: string;
+  spec: FunctionSpec;
+  stage: string;
+  settings: StageSettings;
+}
+
+/**
+ * One Lambda function from the manifest with the project's defaults: Node.js 24 on Graviton, X-Ray,
+ * its own log group with the stage's retention, and a role that starts with nothing but log writing.
+ *
+ * Access is added only through the `bind*` methods, each of which sets the environment variable the
+ * handler reads and the IAM grant that makes it usable, together, so one is never there without the other
+ * (the Powertools example app's `bindTable` pattern).
+ */
+export class CohortFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly spec: FunctionSpec;
+
+  constructor(scope: Construct, id: string, props: CohortFunctionProps) {
+    super(scope, id);
+    const { spec, settings } = props;
+    this.spec = spec;
+
+    const logGroup = new logs.LogGroup(this, 'Logs', defaultLogGroupProps(settings));
+    // An explicit role instead of the one Lambda would create: that one carries the
+    // AWSLambdaBasicExecutionRole managed policy, which may write to any log group in the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Cohort ${props.stage} ${props.name}`,
+    });
+    logGroup.grantWrite(this.role);
+
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(repoRoot, spec.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      description: spec.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      // Graviton: cheaper per GB-second and at least as fast for this I/O-bound code.
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb ?? settings.defaultMemoryMb,
+      timeout:
+        spec.timeoutSeconds === undefined ? defaultFunctionTimeout : Duration.seconds(spec.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup,
+      environment: {
+        STAGE: props.stage,
+        DEFAULT_PHONE_REGION: settings.defaultPhoneRegion,
+        EVENT_RETENTION_DAYS: String(settings.eventRetentionDays),
+        // Stack traces point at the TypeScript source rather than the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        // Local esbuild: synthesis must work on a machine without Docker, and in CI.
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        // Prefer the ESM builds of dependencies so tree shaking works on them.
+        mainFields: ['module', 'main'],
+        banner: esmRequireBanner,
+        target: 'node24',
+        minify: true,
+        // Error classes are named and their names show up in logs and problem details; minification
+        // must not rename them.
+        keepNames: true,
+        sourceMap: true,
+        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
+        // Line numbers are what the traces need; embedding the sources would double the bundle.
+        sourcesContent: false,
+        // Bundle the SDK instead of using the runtime's copy so the deployed version is the one the
+        // package lock pins and the tests ran against.
+        bundleAwsSDK: true,
+        tsconfig: path.join(repoRoot, 'tsconfig.json'),
+        // Bundle sizes are in cdk.out; a synth of every function should print problems, not a table each.
+        logLevel: nodejs.LogLevel.WARNING,
+      },
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so their resource must be "*".',
+    });
+  }
+
+  /** TABLE_NAME plus read, or read and write, data access; never control-plane access. */
+  bindTable(table: dynamodb.ITable, access: TableAccess): this {
+    this.fn.addEnvironment(envNames.table, table.tableName);
+    if (access === 'readwrite') table.grantReadWriteData(this.fn);
+    else table.grantReadData(this.fn);
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(table)}.Arn>/index/*]`,
+      reason:
+        "Access patterns go through the global secondary indexes of the single table; the wildcard covers that table's indexes and nothing else.",
+    });
+    return this;
+  }
+
+  /** The queue's URL under the manifest's naming rule plus permission to send to it, nothing more. */
+  bindQueue(name: QueueName, queue: sqs.IQueue): this {
+    this.fn.addEnvironment(envNames.queueUrl(name), queue.queueUrl);
+    queue.grantSendMessages(this.fn);
+    return this;
+  }
+
+  bindBus(bus: events.IEventBus): this {
+    this.fn.addEnvironment(envNames.bus, bus.eventBusName);
+    bus.grantPutEventsTo(this.fn);
+    return this;
+  }
+
+  bindSes(messaging: Messaging): this {
+    this.fn.addEnvironment(envNames.sesConfigurationSet, messaging.configurationSet.configurationSetName);
+    messaging.grantSendEmail(this.fn);
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+      reason:
+        "Sender identities (domains, addresses) are verified by an admin outside the stack, so their names are unknown here; sending is still bound to this stage's configuration set.",
+    });
+    return this;
+  }
+
+  bindPinpoint(messaging: Messaging): this {
+    this.fn.addEnvironment(envNames.pinpointApp, messaging.app.ref);
+    messaging.grantSendMessages(this.fn);
+    return this;
+  }
+}
+
+/** The table's CloudFormation logical id, as cdk-nag prints it in a finding about the table's ARN. */
+function logicalIdOf(table: dynamodb.ITable): string {
+  const cfn = table.node.defaultChild;
+  if (!(cfn instanceof dynamodb.CfnTable)) throw new Error('bindTable expects a table defined in this app');
+  return Stack.of(cfn).resolve(cfn.logicalId) as string;
+}
+
+export interface FunctionsProps {
+  specs: Readonly<Record<string, FunctionSpec>>;
+  stage: string;
+  settings: StageSettings;
+  table: dynamodb.ITable;
+  queues: Queues;
+  bus: events.IEventBus;
+  messaging: Messaging;
+  observability: Observability;
+}
+
+/** Every function in the manifest, with exactly the resources it declares bound and an error alarm. */
+export class Functions extends Construct {
+  private readonly byName = new Map<string, CohortFunction>();
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    for (const [name, spec] of Object.entries(props.specs)) {
+      const fn = new CohortFunction(this, name, {
+        name,
+        spec,
+        stage: props.stage,
+        settings: props.settings,
+      });
+      const { resources } = spec;
+      if (resources.table) fn.bindTable(props.table, resources.table);
+      for (const queue of Object.keys(resources.queues ?? {}) as QueueName[]) {
+        fn.bindQueue(queue, props.queues.get(queue).queue);
+      }
+      if (resources.bus) fn.bindBus(props.bus);
+      if (resources.ses) fn.bindSes(props.messaging);
+      if (resources.pinpoint) fn.bindPinpoint(props.messaging);
+      props.observability.alarmOnFunctionErrors(fn, 'ErrorsAlarm', fn.fn, `${name} (${spec.description})`);
+      this.byName.set(name, fn);
+    }
+  }
+
+  get(name: string): CohortFunction {
+    const fn = this.byName.get(name);
+    if (!fn) throw new Error(`Function "${name}" is not declared in the manifest`);
+    return fn;
+  }
+
+  entries(): [string, CohortFunction][] {
+    return [...this.byName.entries()];
+  }
+}
