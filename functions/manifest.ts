@@ -12,7 +12,8 @@ export type TableAccess = 'read' | 'readwrite';
 export const queues = {
   erasure: {
     description: 'Erases a customer’s events and orders after the profile is gone',
-    visibilityTimeoutSeconds: 120,
+    // Six times the worker's timeout, as AWS advises, so a slow page is not handed to a second worker.
+    visibilityTimeoutSeconds: 360,
     maxReceiveCount: 5,
   },
 } as const satisfies Record<string, QueueSpec>;
