@@ -44,7 +44,14 @@ type ProfileField = (typeof PROFILE_FIELDS)[number];
 const IDENTITY_FIELDS: IdentityKind[] = ['externalId', 'email', 'phone'];
 
 /** Contention between writers is retried this many times before giving up with 409. */
-const MAX_ATTEMPTS = 10;
+const MAX_ATTEMPTS = 30;
+
+/** Full-jitter exponential back-off, so writers that collided do not collide again in lockstep. */
+function backoff(attempt: number): Promise<void> {
+  if (attempt === 0) return Promise.resolve();
+  const cap = Math.min(250, 5 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+}
 
 export function toView(item: CustomerItem): CustomerView {
   const view: Record<string, unknown> = {
@@ -180,6 +187,7 @@ export async function upsertCustomer(raw: CustomerUpsertInput, actor: Actor): Pr
   const input = await prepareInput(raw);
   const identities = identitiesOf(input);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const owners = await lookupIdentities(identities);
     const customerIds = new Set(owners.values());
     if (customerIds.size > 1) {
