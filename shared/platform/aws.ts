@@ -29,7 +29,10 @@ export function documentClient(): DynamoDBDocumentClient {
 export function sqsClient(): SQSClient {
   if (!sqs) {
     const c = config();
-    sqs = new SQSClient({ ...(c.AWS_REGION && { region: c.AWS_REGION }), ...(c.SQS_ENDPOINT && { endpoint: c.SQS_ENDPOINT }) });
+    sqs = new SQSClient({
+      ...(c.AWS_REGION && { region: c.AWS_REGION }),
+      ...(c.SQS_ENDPOINT && { endpoint: c.SQS_ENDPOINT }),
+    });
   }
   return sqs;
 }

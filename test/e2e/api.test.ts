@@ -6,7 +6,11 @@ import { waitFor } from '../support/wait.ts';
 const base = inject('apiUrl');
 const admin = inject('adminKey');
 
-async function call(method: string, path: string, init: { key?: string | null; body?: unknown; headers?: Record<string, string> } = {}) {
+async function call(
+  method: string,
+  path: string,
+  init: { key?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const key = init.key === undefined ? admin : init.key;
   const response = await fetch(`${base}${path}`, {
     method,
@@ -15,7 +19,9 @@ async function call(method: string, path: string, init: { key?: string | null; b
       ...(init.body !== undefined && { 'content-type': 'application/json' }),
       ...init.headers,
     },
-    ...(init.body !== undefined && { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
+    ...(init.body !== undefined && {
+      body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    }),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
@@ -29,7 +35,9 @@ describe('auth', () => {
     const unknown = await call('GET', '/v1/customers', { key: 'ck_01JABCDEFGHJKMNPQRSTVWXYZ0.nope' });
     expect(unknown.status).toBe(401);
     expect(unknown.headers.get('content-type')).toBe('application/problem+json');
-    const created = await call('POST', '/v1/api-keys', { body: { name: 'pos terminal', scopes: ['ingest'] } });
+    const created = await call('POST', '/v1/api-keys', {
+      body: { name: 'pos terminal', scopes: ['ingest'] },
+    });
     expect(created.status).toBe(201);
     const forbidden = await call('GET', '/v1/customers', { key: created.body.key });
     expect(forbidden.status).toBe(403);
@@ -53,7 +61,13 @@ describe('customer lifecycle over HTTP', () => {
     // Create
     const email = `lifecycle-${unique()}@example.com`;
     const created = await call('POST', '/v1/customers', {
-      body: { email, name: '刘洋', phone: '186 1234 5678', timeZone: 'Asia/Shanghai', address: { country: 'cn', province: '广东', city: '广州' } },
+      body: {
+        email,
+        name: '刘洋',
+        phone: '186 1234 5678',
+        timeZone: 'Asia/Shanghai',
+        address: { country: 'cn', province: '广东', city: '广州' },
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ email, phone: '+8618612345678', address: { country: 'CN' } });
@@ -63,17 +77,42 @@ describe('customer lifecycle over HTTP', () => {
     expect(got.headers.get('etag')).toBe('"1"');
     // Patch
     expect((await call('PATCH', `/v1/customers/${id}`, { body: { name: '刘 洋' } })).status).toBe(428);
-    const patched = await call('PATCH', `/v1/customers/${id}`, { body: { name: '刘 洋' }, headers: { 'if-match': '"1"' } });
+    const patched = await call('PATCH', `/v1/customers/${id}`, {
+      body: { name: '刘 洋' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(patched.status).toBe(200);
     expect(patched.headers.get('etag')).toBe('"2"');
-    expect((await call('PATCH', `/v1/customers/${id}`, { body: { name: 'x' }, headers: { 'if-match': '"1"' } })).status).toBe(412);
+    expect(
+      (await call('PATCH', `/v1/customers/${id}`, { body: { name: 'x' }, headers: { 'if-match': '"1"' } }))
+        .status,
+    ).toBe(412);
     // Ingest
     const ingest = await call('POST', '/v1/orders', {
-      body: { orders: [{ id: `SO-${unique()}`, customer: { email }, occurredAt: '2026-06-18T12:00:00+08:00', amount: 88, currency: 'CNY' }] },
+      body: {
+        orders: [
+          {
+            id: `SO-${unique()}`,
+            customer: { email },
+            occurredAt: '2026-06-18T12:00:00+08:00',
+            amount: 88,
+            currency: 'CNY',
+          },
+        ],
+      },
     });
     expect(ingest.status).toBe(200);
     const events = await call('POST', '/v1/events', {
-      body: { events: [{ id: `pv-${unique()}`, type: 'page_view', customer: { phone: '+8618612345678' }, occurredAt: new Date().toISOString() }] },
+      body: {
+        events: [
+          {
+            id: `pv-${unique()}`,
+            type: 'page_view',
+            customer: { phone: '+8618612345678' },
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      },
     });
     expect(events.body.created).toBe(1);
     const tl = await call('GET', `/v1/customers/${id}/timeline?limit=10`);
@@ -87,7 +126,12 @@ describe('customer lifecycle over HTTP', () => {
     expect(erased.status).toBe(202);
     expect((await call('GET', `/v1/customers/${id}`)).status).toBe(410);
     await waitFor(
-      async () => ((await scanAll()).some((i) => i.__edb_e__ === 'erasure' && i.customerId === id && i.status === 'erased') ? true : undefined),
+      async () =>
+        (await scanAll()).some(
+          (i) => i.__edb_e__ === 'erasure' && i.customerId === id && i.status === 'erased',
+        )
+          ? true
+          : undefined,
       'the erasure worker to finish',
     );
     const leftovers = JSON.stringify(await scanAll());
@@ -102,16 +146,20 @@ describe('customer lifecycle over HTTP', () => {
     expect(first.status).toBe(201);
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(first.body);
-    const misuse = await call('POST', '/v1/customers', { body: { ...body, name: 'Other' }, headers: { 'idempotency-key': key } });
+    const misuse = await call('POST', '/v1/customers', {
+      body: { ...body, name: 'Other' },
+      headers: { 'idempotency-key': key },
+    });
     expect(misuse.status).toBe(422);
   });
 
   it('publishes customer.changed on the bus from the table stream', async () => {
     const created = await call('POST', '/v1/customers', { body: { externalId: `bus-${unique()}` } });
     const seen = await waitFor(async () => {
-      const bus = await fetch(`${base}/_local/bus?detailType=customer.changed`).then((r) => r.json());
-      const list = (Array.isArray(bus) ? bus : bus.events) as { detail: { customerId: string; change: string } }[];
-      return list.find((e) => e.detail.customerId === created.body.id);
+      const bus = (await fetch(`${base}/_local/bus?detailType=customer.changed`).then((r) => r.json())) as {
+        events: { detail: { customerId: string; change: string } }[];
+      };
+      return bus.events.find((e) => e.detail.customerId === created.body.id);
     }, 'customer.changed on the local bus');
     expect(seen.detail.change).toBe('created');
   });
@@ -123,9 +171,43 @@ describe('bad input writes nothing', () => {
     ['wrong type', '/v1/customers', { email: 42 }, 400, 'email'],
     ['unknown field', '/v1/customers', { email: 'x@y.cn', favouriteColour: 'red' }, 400, 'favouriteColour'],
     ['invalid phone', '/v1/customers', { phone: '12' }, 400, 'phone'],
-    ['invalid date', '/v1/customers', { email: 'd@y.cn', birthday: { date: '1990-02-31' } }, 400, 'birthday.date'],
-    ['unknown customer', '/v1/events', { events: [{ id: 'u1', type: 'app_open', customer: { externalId: 'no-such' }, occurredAt: '2026-01-01T00:00:00Z' }] }, 422, 'events[0].customer'],
-    ['too many events', '/v1/events', { events: Array.from({ length: 101 }, (_, i) => ({ id: `m${i}`, type: 'app_open', customer: { externalId: 'x' }, occurredAt: '2026-01-01T00:00:00Z' })) }, 400, 'events'],
+    [
+      'invalid date',
+      '/v1/customers',
+      { email: 'd@y.cn', birthday: { date: '1990-02-31' } },
+      400,
+      'birthday.date',
+    ],
+    [
+      'unknown customer',
+      '/v1/events',
+      {
+        events: [
+          {
+            id: 'u1',
+            type: 'app_open',
+            customer: { externalId: 'no-such' },
+            occurredAt: '2026-01-01T00:00:00Z',
+          },
+        ],
+      },
+      422,
+      'events[0].customer',
+    ],
+    [
+      'too many events',
+      '/v1/events',
+      {
+        events: Array.from({ length: 101 }, (_, i) => ({
+          id: `m${i}`,
+          type: 'app_open',
+          customer: { externalId: 'x' },
+          occurredAt: '2026-01-01T00:00:00Z',
+        })),
+      },
+      400,
+      'events',
+    ],
   ];
 
   it.each(cases)('%s', async (_name, path, body, status, field) => {
@@ -140,7 +222,10 @@ describe('bad input writes nothing', () => {
   });
 
   it('answers 413 to an oversized body and 404 to unknown ids', async () => {
-    expect((await call('POST', '/v1/customers', { body: { email: 'big@y.cn', name: 'x'.repeat(2_000_000) } })).status).toBe(413);
+    expect(
+      (await call('POST', '/v1/customers', { body: { email: 'big@y.cn', name: 'x'.repeat(2_000_000) } }))
+        .status,
+    ).toBe(413);
     expect((await call('GET', '/v1/customers/01JABCDEFGHJKMNPQRSTVWXYZ0')).status).toBe(404);
     const badId = await call('GET', '/v1/customers/not-an-id');
     expect(badId.status).toBe(400);

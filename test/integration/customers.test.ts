@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scanAll } from '../support/table.ts';
 import { useStackEnv } from '../support/stack-env.ts';
+import { scanAll } from '../support/table.ts';
 
 useStackEnv();
-const { upsertCustomer, patchCustomer, getCustomer, listCustomers } = await import('../../shared/customers/service.ts');
-const { customerListQuery, customerUpsertSchema, customerPatchSchema } = await import('../../shared/customers/schema.ts');
+const { upsertCustomer, patchCustomer, getCustomer, listCustomers } = await import(
+  '../../shared/customers/service.ts'
+);
+const { customerListQuery, customerUpsertSchema, customerPatchSchema } = await import(
+  '../../shared/customers/schema.ts'
+);
 const { ConflictError, PreconditionFailedError } = await import('../../shared/platform/errors.ts');
 
 const actor = { keyId: 'TESTKEY', keyName: 'integration test' };
@@ -29,7 +33,9 @@ describe('customer identity', () => {
   });
 
   it('finds a customer by phone written in another format', async () => {
-    const first = await upsert({ phone: `+86 139 ${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}` });
+    const first = await upsert({
+      phone: `+86 139 ${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
+    });
     const local = (first.customer.phone ?? '').replace('+86', '');
     const again = await upsert({ phone: `${local.slice(0, 3)}-${local.slice(3)}`, name: '张静' });
     expect(again.customer.id).toBe(first.customer.id);
@@ -39,9 +45,9 @@ describe('customer identity', () => {
   it('refuses identities that belong to two different customers', async () => {
     const a = await upsert({ email: `a-${unique()}@example.com` });
     const b = await upsert({ externalId: `b-${unique()}` });
-    await expect(upsert({ email: a.customer.email, externalId: b.customer.externalId })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await expect(
+      upsert({ email: a.customer.email, externalId: b.customer.externalId }),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('an upsert that changes nothing keeps the version', async () => {
@@ -60,7 +66,12 @@ describe('patching', () => {
     const newEmail = `new-${unique()}@example.com`;
     const { customer } = await upsert({ email: oldEmail });
     // Act
-    const patched = await patchCustomer(customer.id, customerPatchSchema.parse({ email: newEmail }), 1, actor);
+    const patched = await patchCustomer(
+      customer.id,
+      customerPatchSchema.parse({ email: newEmail }),
+      1,
+      actor,
+    );
     const other = await upsert({ email: oldEmail });
     // Assess
     expect(patched.customer.email).toBe(newEmail);
@@ -89,7 +100,10 @@ describe('listing', () => {
     tag = `list-${unique()}`;
     created = [];
     for (let i = 0; i < 23; i++) {
-      created.push((await upsert({ externalId: `${tag}-${i}`, tags: [tag], ...(i % 2 === 0 && { owner: tag }) })).customer.id);
+      created.push(
+        (await upsert({ externalId: `${tag}-${i}`, tags: [tag], ...(i % 2 === 0 && { owner: tag }) }))
+          .customer.id,
+      );
     }
   });
 
@@ -120,7 +134,11 @@ describe('listing', () => {
   });
 
   it('filters by updatedSince', async () => {
-    const { seen } = await all({ tag, limit: '50', updatedSince: new Date(Date.now() + 60_000).toISOString() });
+    const { seen } = await all({
+      tag,
+      limit: '50',
+      updatedSince: new Date(Date.now() + 60_000).toISOString(),
+    });
     expect(seen).toHaveLength(0);
   });
 });

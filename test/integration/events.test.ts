@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { scanAll } from '../support/table.ts';
 import { useStackEnv } from '../support/stack-env.ts';
+import { scanAll } from '../support/table.ts';
 
 useStackEnv();
 const { upsertCustomer } = await import('../../shared/customers/service.ts');
@@ -44,8 +44,18 @@ describe('event ingest', () => {
     const c = await customer();
     const batch = eventBatchSchema.parse({
       events: [
-        { id: `${c.externalId}-ok`, type: 'app_open', customer: { id: c.id }, occurredAt: new Date().toISOString() },
-        { id: `${c.externalId}-bad`, type: 'app_open', customer: { email: 'nobody@nowhere.example' }, occurredAt: new Date().toISOString() },
+        {
+          id: `${c.externalId}-ok`,
+          type: 'app_open',
+          customer: { id: c.id },
+          occurredAt: new Date().toISOString(),
+        },
+        {
+          id: `${c.externalId}-bad`,
+          type: 'app_open',
+          customer: { email: 'nobody@nowhere.example' },
+          occurredAt: new Date().toISOString(),
+        },
       ],
     }).events;
     const error = await ingestEvents(batch, actor).catch((e: unknown) => e);
@@ -64,15 +74,38 @@ describe('event ingest', () => {
     await ingestOrders(
       orderBatchSchema.parse({
         orders: [
-          { id: 'SO-1', customer: ref, occurredAt: '2026-03-01T10:00:00Z', amount: 199, currency: 'CNY', items: [{ sku: 'tea', quantity: 1, unitPrice: 199 }] },
-          { id: 'RF-1', type: 'refund', orderId: 'SO-1', customer: ref, occurredAt: '2026-03-05T10:00:00Z', amount: 50, currency: 'CNY' },
+          {
+            id: 'SO-1',
+            customer: ref,
+            occurredAt: '2026-03-01T10:00:00Z',
+            amount: 199,
+            currency: 'CNY',
+            items: [{ sku: 'tea', quantity: 1, unitPrice: 199 }],
+          },
+          {
+            id: 'RF-1',
+            type: 'refund',
+            orderId: 'SO-1',
+            customer: ref,
+            occurredAt: '2026-03-05T10:00:00Z',
+            amount: 50,
+            currency: 'CNY',
+          },
         ],
       }).orders,
       actor,
     );
     await ingestEvents(
       eventBatchSchema.parse({
-        events: [{ id: `${c.externalId}-pv`, type: 'page_view', customer: ref, occurredAt: '2026-03-03T10:00:00Z', properties: { url: '/茶' } }],
+        events: [
+          {
+            id: `${c.externalId}-pv`,
+            type: 'page_view',
+            customer: ref,
+            occurredAt: '2026-03-03T10:00:00Z',
+            properties: { url: '/茶' },
+          },
+        ],
       }).events,
       actor,
     );
