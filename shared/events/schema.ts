@@ -127,15 +127,25 @@ function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx, field: string)
 
 export const MAX_BATCH = 100;
 
-export const eventBatchSchema = z
-  .strictObject({
-    events: z
-      .array(eventInputSchema)
-      .min(1, 'must hold at least one event')
-      .max(MAX_BATCH, `must hold at most ${MAX_BATCH} events`),
-  })
-  .superRefine((b, ctx) => uniqueIds(b.events, ctx, 'events'))
-  .meta({ id: 'EventBatch' });
+/** `{ <field>: [ ...items ] }` with 1..100 items whose ids are unique within the batch. */
+function batchOf<T extends z.ZodType<{ id: string }>, F extends string>(
+  field: F,
+  item: T,
+  noun: string,
+  id: string,
+) {
+  return z
+    .strictObject({
+      [field]: z
+        .array(item)
+        .min(1, `must hold at least one ${noun}`)
+        .max(MAX_BATCH, `must hold at most ${MAX_BATCH} ${noun}s`),
+    } as Record<F, z.ZodArray<T>>)
+    .superRefine((b, ctx) => uniqueIds((b as Record<F, { id: string }[]>)[field], ctx, field))
+    .meta({ id });
+}
+
+export const eventBatchSchema = batchOf('events', eventInputSchema, 'event', 'EventBatch');
 
 export const orderInputSchema = z
   .strictObject({
@@ -165,15 +175,7 @@ export const orderInputSchema = z
   .meta({ id: 'OrderInput' });
 export type OrderInput = z.output<typeof orderInputSchema>;
 
-export const orderBatchSchema = z
-  .strictObject({
-    orders: z
-      .array(orderInputSchema)
-      .min(1, 'must hold at least one order')
-      .max(MAX_BATCH, `must hold at most ${MAX_BATCH} orders`),
-  })
-  .superRefine((b, ctx) => uniqueIds(b.orders, ctx, 'orders'))
-  .meta({ id: 'OrderBatch' });
+export const orderBatchSchema = batchOf('orders', orderInputSchema, 'order', 'OrderBatch');
 
 export const ingestResultSchema = z
   .object({
