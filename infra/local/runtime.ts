@@ -1,5 +1,4 @@
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { functions as manifestFunctions } from '../../functions/manifest.ts';
 import { localBusName } from './aws-constants.ts';
 import { createCheckpointStore } from './checkpoints.ts';
@@ -8,6 +7,7 @@ import { applyFunctionEnvironment, functionEnvironment, localPinpointAppId } fro
 import { createHttpApi } from './http-api.ts';
 import { createLambdaHost, type FunctionTable, type LambdaHost } from './lambda.ts';
 import { createLogger, type Logger } from './log.ts';
+import { repositoryRoot } from './paths.ts';
 import { createPinpointRecorder, type PinpointRecorder } from './pinpoint.ts';
 import type { ProvisionedQueue } from './provision.ts';
 import { type Poller, startQueuePoller } from './queue-poller.ts';
@@ -20,8 +20,6 @@ import { startStreamPoller } from './stream-poller.ts';
  * shape): API Gateway in front of the http functions, the EventBridge and Pinpoint stand-ins, queue and
  * stream pollers, and the scheduler. Handlers run in this process (under tsx, so `.ts` entries load).
  */
-
-export const repositoryRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export interface RuntimeOptions {
   /** Defaults to the manifest's functions. */
