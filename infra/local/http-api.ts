@@ -19,6 +19,8 @@ import { compileRoutes, type RouteMatch } from './routes.ts';
 export const localApiId = 'local';
 /** API Gateway's request payload limit. */
 export const maxPayloadBytes = 10 * 1024 * 1024;
+/** HTTP APIs give up on an integration after 30 s, whatever the function's own timeout. */
+const integrationTimeoutMs = 30_000;
 
 export interface IncomingApiRequest {
   method: string;
@@ -110,12 +112,23 @@ export function createHttpApi(options: { host: LambdaHost; log: Logger }) {
       },
       ...bodyFields(request),
     };
+    const functionName = found.route.target.functionName;
+    let timer: NodeJS.Timeout | undefined;
+    const integrationTimeout = new Promise<'timeout'>((resolveTimeout) => {
+      timer = setTimeout(() => resolveTimeout('timeout'), integrationTimeoutMs);
+    });
     try {
-      const result = await host.invoke(found.route.target.functionName, event);
-      return toHttpResponse(result, requestId) ?? invalidResponse(found.route.target.functionName, requestId);
+      const result = await Promise.race([host.invoke(functionName, event), integrationTimeout]);
+      if (result === 'timeout') {
+        log.error(`${functionName} did not answer ${routeKey} within API Gateway's 30 s`);
+        return gatewayAnswer(503, 'Service Unavailable', requestId);
+      }
+      return toHttpResponse(result, requestId) ?? invalidResponse(functionName, requestId);
     } catch (error) {
-      log.error(`${found.route.target.functionName} failed on ${routeKey}`, error);
+      log.error(`${functionName} failed on ${routeKey}`, error);
       return gatewayAnswer(500, 'Internal Server Error', requestId);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
