@@ -73,8 +73,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       runtime,
       async stop() {
-        await runtime.stop();
-        await stopEngines();
+        try {
+          await runtime.stop();
+        } finally {
+          await stopEngines();
+        }
       },
     };
   } catch (error) {
