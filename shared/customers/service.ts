@@ -3,6 +3,7 @@ import type { EntityItem } from 'electrodb';
 import { envNames } from '../../functions/manifest.ts';
 import { sqsClient } from '../platform/aws.ts';
 import { config, queueUrl } from '../platform/config.ts';
+import { withClientCursor } from '../platform/cursor.ts';
 import { ConflictError, GoneError, NotFoundError, PreconditionFailedError } from '../platform/errors.ts';
 import { newId, shardOf } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
@@ -386,9 +387,11 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 export async function customerAudit(customerId: string, limit: number, cursor?: string) {
-  const result = await store()
-    .entities.audit.query.byCustomer({ customerId })
-    .go({ order: 'desc', limit, ...(cursor && { cursor }) });
+  const result = await withClientCursor(cursor, () =>
+    store()
+      .entities.audit.query.byCustomer({ customerId })
+      .go({ order: 'desc', limit, ...(cursor && { cursor }) }),
+  );
   return {
     items: result.data.map(({ auditId, action, actorKeyId, actorName, fields, at }) => ({
       id: auditId,
