@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../shared/platform/zod.ts';
 
 /**
  * Contracts for every message Cohort puts on its queues and its event bus. Producers build messages
@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 
 /** SQS `erasure` queue body. */
-export const erasureMessage = z.strictObject({ customerId: z.string().min(1) });
+export const erasureMessage = z.strictObject({ customerId: z.string().check(z.minLength(1)) });
 export type ErasureMessage = z.output<typeof erasureMessage>;
 
 /** Bus `customer.changed`: a profile was created, updated or removed (erasure included). */
@@ -15,7 +15,7 @@ export const customerChangedDetail = z.object({
   change: z.enum(['created', 'updated', 'removed']),
   /** Profile fields whose values changed (names only, never values). */
   fields: z.array(z.string()),
-  version: z.number().int().optional(),
+  version: z.optional(z.number().check(z.int())),
   at: z.string(),
 });
 export type CustomerChangedDetail = z.output<typeof customerChangedDetail>;
@@ -30,9 +30,9 @@ export const eventIngestedDetail = z.object({
   customerId: z.string(),
   type: z.string(),
   occurredAt: z.string(),
-  orderId: z.string().optional(),
-  amount: z.number().optional(),
-  currency: z.string().optional(),
+  orderId: z.optional(z.string()),
+  amount: z.optional(z.number()),
+  currency: z.optional(z.string()),
 });
 export type EventIngestedDetail = z.output<typeof eventIngestedDetail>;
 

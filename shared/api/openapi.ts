@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { toJSONSchema } from 'zod/v4/core';
 import { type FunctionName, functions } from '../../functions/manifest.ts';
 import { apiKeyCreateSchema, apiKeyIdParams, apiKeySchema } from '../apikeys/schema.ts';
 import {
@@ -20,6 +20,7 @@ import {
   timelineQuery,
   timelineSchema,
 } from '../events/schema.ts';
+import * as z from '../platform/zod.ts';
 
 /**
  * The OpenAPI 3.1 document, built from the manifest's routes and the zod schemas that validate the
@@ -28,10 +29,10 @@ import {
 interface RouteDoc {
   summary: string;
   description?: string;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType; headers?: string[] }>;
+  params?: z.ZodMiniObject;
+  query?: z.ZodMiniObject;
+  body?: z.ZodMiniType;
+  responses: Record<number, { description: string; schema?: z.ZodMiniType; headers?: string[] }>;
   idempotent?: boolean;
   ifMatch?: boolean;
 }
@@ -40,16 +41,16 @@ const problem = z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    status: z.number().check(z.int()),
     detail: z.string(),
-    instance: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    instance: z.optional(z.string()),
+    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+  .check(z.meta({ id: 'Problem', description: 'RFC 9457 problem details' }));
 
 const erasureSchema = z
   .object({ id: z.string(), status: z.enum(['erasing', 'erased']), requestedAt: z.string() })
-  .meta({ id: 'Erasure' });
+  .check(z.meta({ id: 'Erasure' }));
 
 const auditSchema = z
   .object({
@@ -57,14 +58,14 @@ const auditSchema = z
       z.object({
         id: z.string(),
         action: z.string(),
-        actor: z.object({ keyId: z.string(), name: z.string().optional() }),
+        actor: z.object({ keyId: z.string(), name: z.optional(z.string()) }),
         fields: z.array(z.string()),
         at: z.string(),
       }),
     ),
-    next: z.string().optional(),
+    next: z.optional(z.string()),
   })
-  .meta({ id: 'AuditTrail' });
+  .check(z.meta({ id: 'AuditTrail' }));
 
 export const routeDocs: Record<
   Exclude<FunctionName, 'authorizer' | 'erasureWorker' | 'erasureSweeper' | 'changePublisher'>,
@@ -187,8 +188,8 @@ type Json = Record<string, unknown>;
 class SchemaCollector {
   readonly components: Record<string, Json> = {};
 
-  convert(schema: z.ZodType, io: 'input' | 'output'): Json {
-    const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+  convert(schema: z.ZodMiniType, io: 'input' | 'output'): Json {
+    const json = toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
     const defs = (json.$defs ?? {}) as Record<string, Json>;
     delete json.$defs;
     delete json.$schema;
@@ -224,12 +225,12 @@ function sameShape(a: unknown, b: unknown): boolean {
 
 function parameters(
   collector: SchemaCollector,
-  schema: z.ZodObject | undefined,
+  schema: z.ZodMiniObject | undefined,
   where: 'path' | 'query',
 ): Json[] {
   if (!schema) return [];
   return Object.entries(schema.shape).map(([name, field]) => {
-    const fieldSchema = field as z.ZodType;
+    const fieldSchema = field as z.ZodMiniType;
     const optional = fieldSchema.safeParse(undefined).success;
     return {
       name,

@@ -1,13 +1,13 @@
-import { z } from 'zod';
+import * as z from '../platform/zod.ts';
 
 export const scopeSchema = z.enum(['ingest', 'read', 'write', 'admin']);
 
 export const apiKeyCreateSchema = z
   .strictObject({
-    name: z.string().trim().min(1, 'must not be empty').max(100),
-    scopes: z.array(scopeSchema).min(1, 'must name at least one scope'),
+    name: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(100)),
+    scopes: z.array(scopeSchema).check(z.minLength(1, 'must name at least one scope')),
   })
-  .meta({ id: 'ApiKeyCreate' });
+  .check(z.meta({ id: 'ApiKeyCreate' }));
 
 export const apiKeySchema = z
   .object({
@@ -15,12 +15,12 @@ export const apiKeySchema = z
     name: z.string(),
     scopes: z.array(scopeSchema),
     createdAt: z.string(),
-    createdBy: z.string().optional(),
-    revokedAt: z.string().optional(),
-    key: z.string().optional().meta({ description: 'The secret; returned once, at creation' }),
+    createdBy: z.optional(z.string()),
+    revokedAt: z.optional(z.string()),
+    key: z.optional(z.string()).check(z.meta({ description: 'The secret; returned once, at creation' })),
   })
-  .meta({ id: 'ApiKey' });
+  .check(z.meta({ id: 'ApiKey' }));
 
 export const apiKeyIdParams = z.strictObject({
-  keyId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an API key id (26-character ULID)'),
+  keyId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an API key id (26-character ULID)')),
 });

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { emailInput, externalIdInput, limitSchema, phoneInput } from '../customers/schema.ts';
+import * as z from '../platform/zod.ts';
 
 /**
  * Events and orders as clients send them. One schema per item with per-type rules, so an error names
@@ -24,98 +24,118 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export const clientIdSchema = z
   .string()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain letters, digits and . _ : - only');
+  .check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(128, 'must be at most 128 characters'),
+    z.regex(/^[A-Za-z0-9._:-]+$/, 'may contain letters, digits and . _ : - only'),
+  );
 
 export const customerRefSchema = z
   .strictObject({
-    id: z
-      .string()
-      .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a customer id (26-character ULID)')
-      .optional(),
-    externalId: externalIdInput.optional(),
-    email: emailInput.optional(),
-    phone: phoneInput.optional(),
+    id: z.optional(
+      z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a customer id (26-character ULID)')),
+    ),
+    externalId: z.optional(externalIdInput),
+    email: z.optional(emailInput),
+    phone: z.optional(phoneInput),
   })
-  .refine((r) => Object.values(r).filter((v) => v !== undefined).length === 1, {
-    message: 'must name the customer by exactly one of id, externalId, email or phone',
-  })
-  .meta({ id: 'CustomerRef', description: 'Which customer: exactly one of id, externalId, email, phone.' });
+  .check(
+    z.refine((r) => Object.values(r).filter((v) => v !== undefined).length === 1, {
+      message: 'must name the customer by exactly one of id, externalId, email or phone',
+    }),
+    z.meta({
+      id: 'CustomerRef',
+      description: 'Which customer: exactly one of id, externalId, email, phone.',
+    }),
+  );
 export type CustomerRef = z.output<typeof customerRefSchema>;
 
-const occurredAt = z.iso
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone, e.g. 2026-05-01T08:30:00Z' })
-  .refine((s) => Date.parse(s) <= Date.now() + MAX_CLOCK_SKEW_MS, 'must not be in the future')
-  .refine((s) => Date.parse(s) >= Date.UTC(1990, 0, 1), 'must be after 1990-01-01')
-  .transform((s) => new Date(s).toISOString());
+const occurredAt = z.pipe(
+  z.iso
+    .datetime({
+      offset: true,
+      message: 'must be an ISO 8601 date-time with a zone, e.g. 2026-05-01T08:30:00Z',
+    })
+    .check(
+      z.refine((s) => Date.parse(s) <= Date.now() + MAX_CLOCK_SKEW_MS, 'must not be in the future'),
+      z.refine((s) => Date.parse(s) >= Date.UTC(1990, 0, 1), 'must be after 1990-01-01'),
+    ),
+  z.transform((s: string) => new Date(s).toISOString()),
+);
 
-const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY or USD');
+const currency = z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY or USD'));
 
+// Non-finite numbers (Infinity, NaN) are rejected by z.number() itself.
 const money = z
   .number({ message: 'must be a number' })
-  .finite()
-  .min(0, 'must not be negative')
-  .max(1e12, 'is implausibly large');
+  .check(z.minimum(0, 'must not be negative'), z.maximum(1e12, 'is implausibly large'));
 
-const properties = z
-  .record(z.string().min(1).max(64), z.unknown())
-  .refine((p) => Object.keys(p).length <= 100, 'must have at most 100 properties')
-  .refine((p) => JSON.stringify(p).length <= 16_384, 'must be at most 16 KB as JSON');
+const properties = z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.unknown()).check(
+  z.refine((p) => Object.keys(p).length <= 100, 'must have at most 100 properties'),
+  z.refine((p) => JSON.stringify(p).length <= 16_384, 'must be at most 16 KB as JSON'),
+);
 
 export const orderLineSchema = z
   .strictObject({
-    sku: z.string().min(1).max(128),
-    name: z.string().max(300).optional(),
-    category: z.string().max(128).optional(),
-    quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000),
+    sku: z.string().check(z.minLength(1), z.maxLength(128)),
+    name: z.optional(z.string().check(z.maxLength(300))),
+    category: z.optional(z.string().check(z.maxLength(128))),
+    quantity: z
+      .number()
+      .check(z.int('must be a whole number'), z.minimum(1, 'must be at least 1'), z.maximum(1_000_000)),
     unitPrice: money,
   })
-  .meta({ id: 'OrderLine' });
+  .check(z.meta({ id: 'OrderLine' }));
 
 const eventType = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be lower_snake_case, e.g. page_view or coupon_redeemed');
+  .check(z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be lower_snake_case, e.g. page_view or coupon_redeemed'));
 
 export const eventInputSchema = z
   .strictObject({
-    id: clientIdSchema.meta({
-      description: 'Your id for this event; a retry with the same id stores nothing new.',
-    }),
+    id: clientIdSchema.check(
+      z.meta({ description: 'Your id for this event; a retry with the same id stores nothing new.' }),
+    ),
     type: eventType,
     customer: customerRefSchema,
     occurredAt,
-    properties: properties.optional(),
-    orderId: clientIdSchema.optional(),
-    amount: money.optional(),
-    currency: currency.optional(),
-    items: z.array(orderLineSchema).max(500, 'must have at most 500 lines').optional(),
-    channel: z.string().min(1).max(64).optional(),
+    properties: z.optional(properties),
+    orderId: z.optional(clientIdSchema),
+    amount: z.optional(money),
+    currency: z.optional(currency),
+    items: z.optional(z.array(orderLineSchema).check(z.maxLength(500, 'must have at most 500 lines'))),
+    channel: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   })
-  .superRefine((e, ctx) => {
-    const need = (field: keyof typeof e, why: string) => {
-      if (e[field] === undefined)
-        ctx.addIssue({ code: 'custom', path: [field], message: `is required ${why}` });
-    };
-    if (e.type === 'order') {
-      need('amount', 'for an order');
-      need('currency', 'for an order');
-    } else if (e.type === 'refund') {
-      need('orderId', 'for a refund');
-      need('amount', 'for a refund');
-      need('currency', 'for a refund');
-    } else {
-      for (const field of ['amount', 'currency', 'items'] as const) {
-        if (e[field] !== undefined) {
-          ctx.addIssue({ code: 'custom', path: [field], message: 'belongs to order and refund events only' });
+  .check(
+    z.superRefine((e, ctx) => {
+      const need = (field: keyof typeof e, why: string) => {
+        if (e[field] === undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: `is required ${why}` });
+      };
+      if (e.type === 'order') {
+        need('amount', 'for an order');
+        need('currency', 'for an order');
+      } else if (e.type === 'refund') {
+        need('orderId', 'for a refund');
+        need('amount', 'for a refund');
+        need('currency', 'for a refund');
+      } else {
+        for (const field of ['amount', 'currency', 'items'] as const) {
+          if (e[field] !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [field],
+              message: 'belongs to order and refund events only',
+            });
+          }
         }
       }
-    }
-  })
-  .meta({ id: 'EventInput' });
+    }),
+    z.meta({ id: 'EventInput' }),
+  );
 export type EventInput = z.output<typeof eventInputSchema>;
 
-function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx, field: string) {
+function uniqueIds(items: { id: string }[], ctx: z.core.$RefinementCtx, field: string) {
   const seen = new Map<string, number>();
   items.forEach((item, i) => {
     const first = seen.get(item.id);
@@ -128,7 +148,7 @@ function uniqueIds(items: { id: string }[], ctx: z.RefinementCtx, field: string)
 export const MAX_BATCH = 100;
 
 /** `{ <field>: [ ...items ] }` with 1..100 items whose ids are unique within the batch. */
-function batchOf<T extends z.ZodType<{ id: string }>, F extends string>(
+function batchOf<T extends z.ZodMiniType<{ id: string }>, F extends string>(
   field: F,
   item: T,
   noun: string,
@@ -138,41 +158,47 @@ function batchOf<T extends z.ZodType<{ id: string }>, F extends string>(
     .strictObject({
       [field]: z
         .array(item)
-        .min(1, `must hold at least one ${noun}`)
-        .max(MAX_BATCH, `must hold at most ${MAX_BATCH} ${noun}s`),
-    } as Record<F, z.ZodArray<T>>)
-    .superRefine((b, ctx) => uniqueIds((b as Record<F, { id: string }[]>)[field], ctx, field))
-    .meta({ id });
+        .check(
+          z.minLength(1, `must hold at least one ${noun}`),
+          z.maxLength(MAX_BATCH, `must hold at most ${MAX_BATCH} ${noun}s`),
+        ),
+    } as Record<F, z.ZodMiniArray<T>>)
+    .check(
+      z.superRefine((b, ctx) => uniqueIds((b as Record<F, { id: string }[]>)[field], ctx, field)),
+      z.meta({ id }),
+    );
 }
 
 export const eventBatchSchema = batchOf('events', eventInputSchema, 'event', 'EventBatch');
 
 export const orderInputSchema = z
   .strictObject({
-    id: clientIdSchema.meta({ description: 'Your order id (for a refund: your refund id).' }),
-    type: z.enum(['order', 'refund']).default('order'),
+    id: clientIdSchema.check(z.meta({ description: 'Your order id (for a refund: your refund id).' })),
+    type: z._default(z.enum(['order', 'refund']), 'order'),
     customer: customerRefSchema,
     occurredAt,
     amount: money,
     currency,
-    items: z.array(orderLineSchema).max(500).optional(),
-    orderId: clientIdSchema.optional().meta({ description: 'For a refund: the order refunded.' }),
-    channel: z.string().min(1).max(64).optional(),
-    properties: properties.optional(),
+    items: z.optional(z.array(orderLineSchema).check(z.maxLength(500))),
+    orderId: z.optional(clientIdSchema).check(z.meta({ description: 'For a refund: the order refunded.' })),
+    channel: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    properties: z.optional(properties),
   })
-  .superRefine((o, ctx) => {
-    if (o.type === 'refund' && !o.orderId) {
-      ctx.addIssue({ code: 'custom', path: ['orderId'], message: 'is required for a refund' });
-    }
-    if (o.type === 'order' && o.orderId && o.orderId !== o.id) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['orderId'],
-        message: 'applies to refunds only; an order’s id is its id',
-      });
-    }
-  })
-  .meta({ id: 'OrderInput' });
+  .check(
+    z.superRefine((o, ctx) => {
+      if (o.type === 'refund' && !o.orderId) {
+        ctx.addIssue({ code: 'custom', path: ['orderId'], message: 'is required for a refund' });
+      }
+      if (o.type === 'order' && o.orderId && o.orderId !== o.id) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['orderId'],
+          message: 'applies to refunds only; an order’s id is its id',
+        });
+      }
+    }),
+    z.meta({ id: 'OrderInput' }),
+  );
 export type OrderInput = z.output<typeof orderInputSchema>;
 
 export const orderBatchSchema = batchOf('orders', orderInputSchema, 'order', 'OrderBatch');
@@ -182,10 +208,10 @@ export const ingestResultSchema = z
     results: z.array(
       z.object({ id: z.string(), status: z.enum(['created', 'duplicate']), customerId: z.string() }),
     ),
-    created: z.number().int(),
-    duplicates: z.number().int(),
+    created: z.number().check(z.int()),
+    duplicates: z.number().check(z.int()),
   })
-  .meta({ id: 'IngestResult' });
+  .check(z.meta({ id: 'IngestResult' }));
 
 export const timelineEntrySchema = z
   .object({
@@ -193,28 +219,32 @@ export const timelineEntrySchema = z
     type: z.string(),
     occurredAt: z.string(),
     receivedAt: z.string(),
-    properties: z.record(z.string(), z.unknown()).optional(),
-    orderId: z.string().optional(),
-    amount: z.number().optional(),
-    currency: z.string().optional(),
-    items: z.array(orderLineSchema).optional(),
-    channel: z.string().optional(),
+    properties: z.optional(z.record(z.string(), z.unknown())),
+    orderId: z.optional(z.string()),
+    amount: z.optional(z.number()),
+    currency: z.optional(z.string()),
+    items: z.optional(z.array(orderLineSchema)),
+    channel: z.optional(z.string()),
   })
-  .meta({ id: 'TimelineEntry' });
+  .check(z.meta({ id: 'TimelineEntry' }));
 
 export const timelineQuery = z.strictObject({
   limit: limitSchema,
-  cursor: z.string().max(4096).optional(),
-  types: z
-    .string()
-    .transform((s) => s.split(',').map((t) => t.trim()))
-    .pipe(z.array(eventType).max(20))
-    .optional(),
-  since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone' }).optional(),
-  until: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone' }).optional(),
+  cursor: z.optional(z.string().check(z.maxLength(4096))),
+  types: z.optional(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((s: string) => s.split(',').map((t) => t.trim())),
+      ),
+      z.array(eventType).check(z.maxLength(20)),
+    ),
+  ),
+  since: z.optional(z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone' })),
+  until: z.optional(z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone' })),
 });
 export type TimelineQuery = z.output<typeof timelineQuery>;
 
 export const timelineSchema = z
-  .object({ items: z.array(timelineEntrySchema), next: z.string().optional() })
-  .meta({ id: 'Timeline' });
+  .object({ items: z.array(timelineEntrySchema), next: z.optional(z.string()) })
+  .check(z.meta({ id: 'Timeline' }));

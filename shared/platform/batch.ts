@@ -1,13 +1,13 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
 import { log } from './log.ts';
+import type * as z from './zod.ts';
 
 /**
  * An SQS handler that processes records one by one and reports only the failed ones
  * (ReportBatchItemFailures), so one poison message does not send its batch back to the queue.
  */
-export function sqsBatch<S extends z.ZodType>(
+export function sqsBatch<S extends z.ZodMiniType>(
   schema: S,
   fn: (message: z.output<S>, record: SQSRecord) => Promise<void>,
 ) {

@@ -1,31 +1,31 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /**
  * Runtime configuration, parsed once from the environment. A missing or malformed value fails at
  * start-up with the variable's name, not at the first request.
  */
 const schema = z.object({
-  STAGE: z.string().min(1).default('local'),
+  STAGE: z._default(z.string().check(z.minLength(1)), 'local'),
   /** Lambda always sets it; elsewhere the SDK's own resolution (profile, IMDS) applies when unset. */
-  AWS_REGION: z.string().min(1).optional(),
+  AWS_REGION: z.optional(z.string().check(z.minLength(1))),
   /** Set for functions that declare the table in the manifest. */
-  TABLE_NAME: z.string().min(1).optional(),
-  EVENT_BUS_NAME: z.string().min(1).optional(),
+  TABLE_NAME: z.optional(z.string().check(z.minLength(1))),
+  EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
   /** Set only on the local stack: endpoints of the local engines. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  SQS_ENDPOINT: z.url().optional(),
-  EVENTBRIDGE_ENDPOINT: z.url().optional(),
-  SES_ENDPOINT: z.url().optional(),
-  PINPOINT_ENDPOINT: z.url().optional(),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  SQS_ENDPOINT: z.optional(z.url()),
+  EVENTBRIDGE_ENDPOINT: z.optional(z.url()),
+  SES_ENDPOINT: z.optional(z.url()),
+  PINPOINT_ENDPOINT: z.optional(z.url()),
   /** ISO 3166-1 region used to read phone numbers written without a country code. */
-  DEFAULT_PHONE_REGION: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as CN or US')
-    .default('CN'),
+  DEFAULT_PHONE_REGION: z._default(
+    z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as CN or US')),
+    'CN',
+  ),
   /** Days a raw (non-order) event is kept after it happened; orders and refunds are kept. */
-  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(395),
+  EVENT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 395),
   /** Largest request body accepted, in bytes. */
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 1_048_576),
 });
 
 export type Config = z.infer<typeof schema>;

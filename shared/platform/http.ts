@@ -4,7 +4,6 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { z } from 'zod';
 import type { Scope } from '../../functions/manifest.ts';
 import { config } from './config.ts';
 import {
@@ -17,6 +16,7 @@ import {
 } from './errors.ts';
 import { log } from './log.ts';
 import { zodIssuesToFieldErrors } from './validation.ts';
+import type * as z from './zod.ts';
 
 /** What the authorizer puts into `requestContext.authorizer.lambda`. */
 export interface AuthorizerContext {
@@ -53,7 +53,7 @@ export interface HttpResult {
   headers?: Record<string, string>;
 }
 
-export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+export interface RouteSpec<B extends z.ZodMiniType, Q extends z.ZodMiniType, P extends z.ZodMiniType> {
   scope: Scope | 'public';
   body?: B;
   query?: Q;
@@ -141,7 +141,7 @@ function parseBody(event: HttpEvent, accepted: string[]): unknown {
   }
 }
 
-function validate<T extends z.ZodType>(schema: T, value: unknown, location: string): z.output<T> {
+function validate<T extends z.ZodMiniType>(schema: T, value: unknown, location: string): z.output<T> {
   const result = schema.safeParse(value);
   if (!result.success) throw new ValidationError(zodIssuesToFieldErrors(result.error.issues, location));
   return result.data;
@@ -151,7 +151,7 @@ function validate<T extends z.ZodType>(schema: T, value: unknown, location: stri
  * An HTTP route: authorization, body parsing and validation as middleware, then the handler, then the
  * response. Handlers receive typed, validated input and return `{ status, body, headers }`.
  */
-export function httpRoute<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(
+export function httpRoute<B extends z.ZodMiniType, Q extends z.ZodMiniType, P extends z.ZodMiniType>(
   spec: RouteSpec<B, Q, P>,
   fn: (request: HttpRequest<z.output<B>, z.output<Q>, z.output<P>>) => Promise<HttpResult>,
   middlewares: MiddlewareObj<HttpEvent, HttpResponse>[] = [],

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import type { FieldError } from './errors.ts';
+import type * as z from './zod.ts';
 
 /** Renders a path like `events[3].amount`, prefixed by where it came from (`query.limit`). */
 export function fieldPath(location: string, path: readonly PropertyKey[]): string {

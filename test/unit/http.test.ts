@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { HttpEvent } from '../../shared/platform/http.ts';
 import { httpRoute } from '../../shared/platform/http.ts';
 import { expectedVersion } from '../../shared/platform/preconditions.ts';
+import * as z from '../../shared/platform/zod.ts';
 
 const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
