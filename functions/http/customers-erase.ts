@@ -1,5 +1,5 @@
+import { eraseCustomer } from '../../shared/customers/erasure.ts';
 import { customerIdParams } from '../../shared/customers/schema.ts';
-import { eraseCustomer } from '../../shared/customers/service.ts';
 import { httpRoute } from '../../shared/platform/http.ts';
 
 export const handler = httpRoute(

@@ -1,6 +1,5 @@
 import { erasureMessage } from '../../events/schemas/index.ts';
-import { erasePage } from '../../shared/customers/erasure.ts';
-import { enqueueErasure } from '../../shared/customers/service.ts';
+import { enqueueErasure, erasePage } from '../../shared/customers/erasure.ts';
 import { sqsBatch } from '../../shared/platform/batch.ts';
 
 export const handler = sqsBatch(erasureMessage, async ({ customerId }) => {

@@ -1,10 +1,69 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { envNames } from '../../functions/manifest.ts';
 import { documentClient } from '../platform/aws.ts';
-import { tableNameFromEnv } from '../platform/config.ts';
+import { queueUrl, tableNameFromEnv } from '../platform/config.ts';
+import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
+import { sqsClient } from '../platform/sqs.ts';
 import { store } from '../store/service.ts';
-import { enqueueErasure } from './service.ts';
+import { type Actor, identitiesOf, readCustomer } from './service.ts';
+
+/**
+ * Erases a customer. The profile, identities and a tombstone are written in one transaction (so the
+ * customer stops resolving at once); events and orders are removed by the erasure worker, page by page.
+ */
+export async function eraseCustomer(
+  customerId: string,
+  actor: Actor,
+): Promise<{ status: string; requestedAt: string }> {
+  const before = await readCustomer(customerId);
+  if (!before) {
+    const erasure = await store().entities.erasure.get({ customerId }).go();
+    if (erasure.data) return { status: erasure.data.status, requestedAt: erasure.data.requestedAt };
+    throw new NotFoundError(`Customer ${customerId} does not exist`);
+  }
+  const now = new Date().toISOString();
+  const result = await store()
+    .transaction.write(({ customer, identity, erasure, audit }) => [
+      customer
+        .delete({ customerId })
+        .where((attr, op) => op.eq(attr.version, before.version))
+        .commit(),
+      ...[...identitiesOf(before)].map(([kind, value]) =>
+        identity
+          .delete({ kind, value })
+          .where((attr, op) => op.eq(attr.customerId, customerId))
+          .commit(),
+      ),
+      erasure.put({ customerId, status: 'erasing', requestedAt: now, requestedBy: actor.keyId }).commit(),
+      audit
+        .create({
+          customerId,
+          auditId: newId(),
+          action: 'erased',
+          actorKeyId: actor.keyId,
+          actorName: actor.keyName,
+          fields: [],
+          at: now,
+        })
+        .commit(),
+    ])
+    .go();
+  if (result.canceled) throw new ConflictError('The customer changed during erasure; try again');
+  await enqueueErasure(customerId);
+  return { status: 'erasing', requestedAt: now };
+}
+
+export async function enqueueErasure(customerId: string): Promise<void> {
+  await sqsClient().send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl(envNames.queueUrl('erasure')),
+      MessageBody: JSON.stringify({ customerId }),
+    }),
+  );
+}
 
 /** Items deleted per invocation before the rest is handed to a new message, to stay within the timeout. */
 const PAGE_ITEMS = 1000;

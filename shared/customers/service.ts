@@ -1,8 +1,5 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { EntityItem } from 'electrodb';
-import { envNames } from '../../functions/manifest.ts';
-import { sqsClient } from '../platform/aws.ts';
-import { config, queueUrl } from '../platform/config.ts';
+import { config } from '../platform/config.ts';
 import { withClientCursor } from '../platform/cursor.ts';
 import { ConflictError, GoneError, NotFoundError, PreconditionFailedError } from '../platform/errors.ts';
 import { newId, shardOf } from '../platform/ids.ts';
@@ -71,7 +68,9 @@ export function toView(item: CustomerItem): CustomerView {
   return view as CustomerView;
 }
 
-function identitiesOf(profile: Partial<Record<IdentityKind, string | undefined>>): Map<IdentityKind, string> {
+export function identitiesOf(
+  profile: Partial<Record<IdentityKind, string | undefined>>,
+): Map<IdentityKind, string> {
   const out = new Map<IdentityKind, string>();
   for (const kind of IDENTITY_FIELDS) {
     const value = profile[kind];
@@ -89,7 +88,7 @@ async function lookupIdentities(identities: Map<IdentityKind, string>): Promise<
   return owners;
 }
 
-async function readCustomer(customerId: string): Promise<CustomerItem | undefined> {
+export async function readCustomer(customerId: string): Promise<CustomerItem | undefined> {
   const result = await customerEntity().get({ customerId }).go({ consistent: true });
   return result.data ?? undefined;
 }
@@ -321,61 +320,6 @@ export interface CustomerPage {
 }
 
 export { listCustomers } from './list.ts';
-
-/**
- * Erases a customer. The profile, identities and a tombstone are written in one transaction (so the
- * customer stops resolving at once); events and orders are removed by the erasure worker, page by page.
- */
-export async function eraseCustomer(
-  customerId: string,
-  actor: Actor,
-): Promise<{ status: string; requestedAt: string }> {
-  const before = await readCustomer(customerId);
-  if (!before) {
-    const erasure = await store().entities.erasure.get({ customerId }).go();
-    if (erasure.data) return { status: erasure.data.status, requestedAt: erasure.data.requestedAt };
-    throw new NotFoundError(`Customer ${customerId} does not exist`);
-  }
-  const now = new Date().toISOString();
-  const result = await store()
-    .transaction.write(({ customer, identity, erasure, audit }) => [
-      customer
-        .delete({ customerId })
-        .where((attr, op) => op.eq(attr.version, before.version))
-        .commit(),
-      ...[...identitiesOf(before)].map(([kind, value]) =>
-        identity
-          .delete({ kind, value })
-          .where((attr, op) => op.eq(attr.customerId, customerId))
-          .commit(),
-      ),
-      erasure.put({ customerId, status: 'erasing', requestedAt: now, requestedBy: actor.keyId }).commit(),
-      audit
-        .create({
-          customerId,
-          auditId: newId(),
-          action: 'erased',
-          actorKeyId: actor.keyId,
-          actorName: actor.keyName,
-          fields: [],
-          at: now,
-        })
-        .commit(),
-    ])
-    .go();
-  if (result.canceled) throw new ConflictError('The customer changed during erasure; try again');
-  await enqueueErasure(customerId);
-  return { status: 'erasing', requestedAt: now };
-}
-
-export async function enqueueErasure(customerId: string): Promise<void> {
-  await sqsClient().send(
-    new SendMessageCommand({
-      QueueUrl: queueUrl(envNames.queueUrl('erasure')),
-      MessageBody: JSON.stringify({ customerId }),
-    }),
-  );
-}
 
 /** Timestamps must move forward for the listing index even when clocks disagree by a millisecond. */
 function later(now: string, previous: string): string {

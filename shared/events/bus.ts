@@ -1,7 +1,7 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { BusDetailType } from '../../functions/manifest.ts';
-import { eventBridgeClient } from '../platform/aws.ts';
 import { config } from '../platform/config.ts';
+import { eventBridgeClient } from '../platform/eventbridge.ts';
 
 export const BUS_SOURCE = 'cohort';
 

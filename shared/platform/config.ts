@@ -43,6 +43,18 @@ export function config(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
+/**
+ * Region and endpoint for an SDK client: the local stack sets the endpoints, and without AWS_REGION the
+ * SDK's own resolution applies.
+ */
+export function sdkClientConfig(endpoint: 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT' | 'EVENTBRIDGE_ENDPOINT'): {
+  region?: string;
+  endpoint?: string;
+} {
+  const c = config();
+  return { ...(c.AWS_REGION && { region: c.AWS_REGION }), ...(c[endpoint] && { endpoint: c[endpoint] }) };
+}
+
 /** Reads a queue URL by the manifest's naming rule; fails fast when the function did not declare it. */
 export function queueUrl(envName: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[envName];
