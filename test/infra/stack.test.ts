@@ -169,11 +169,16 @@ describe('functions', () => {
     }
   });
 
+  /** Where the synthesized assembly keeps a function's bundle. */
+  function assetDirectoryOf(name: string): string {
+    const fn = resourceById(template, functionLogicalId(stack, name));
+    const s3Key = property<{ S3Key: string }>(fn, 'Code').S3Key;
+    return join(assemblyDirectory, `asset.${s3Key.replace(/\.zip$/, '')}`);
+  }
+
   it('bundles each function as ESM with a require shim and a source map', () => {
     // Prepare
-    const fn = resourceById(template, functionLogicalId(stack, 'openapi'));
-    const s3Key = property<{ S3Key: string }>(fn, 'Code').S3Key;
-    const assetDirectory = join(assemblyDirectory, `asset.${s3Key.replace(/\.zip$/, '')}`);
+    const assetDirectory = assetDirectoryOf('openapi');
 
     // Act
     const code = readFileSync(join(assetDirectory, 'index.mjs'), 'utf8');
@@ -183,6 +188,22 @@ describe('functions', () => {
       true,
     );
     expect(existsSync(join(assetDirectory, 'index.mjs.map'))).toBe(true);
+  });
+
+  it('leaves the AWS SDK to the Lambda runtime: imported by the bundle, not part of it', () => {
+    // Prepare
+    const assetDirectory = assetDirectoryOf('customersGet');
+
+    // Act
+    const code = readFileSync(join(assetDirectory, 'index.mjs'), 'utf8');
+    const { sources } = JSON.parse(readFileSync(join(assetDirectory, 'index.mjs.map'), 'utf8')) as {
+      sources: string[];
+    };
+
+    // Assess
+    expect(code).toMatch(/from\s*"@aws-sdk\/lib-dynamodb"/);
+    expect(sources.filter((source) => source.includes('node_modules/@aws-sdk/'))).toEqual([]);
+    expect(sources.some((source) => source.includes('shared/platform/aws.ts'))).toBe(true);
   });
 });
 
