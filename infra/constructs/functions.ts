@@ -21,7 +21,8 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The functions are ESM (package.json says "type": "module"), but some bundled dependencies still call
- * `require` for Node built-ins; esbuild's ESM output has no `require`, so the banner provides one.
+ * `require` (ElectroDB requires the AWS SDK, which is left to the runtime); esbuild's ESM output has no
+ * `require`, so the banner provides one.
  */
 const esmRequireBanner =
   "import { createRequire as __cohortCreateRequire } from 'node:module'; const require = __cohortCreateRequire(import.meta.url);";
