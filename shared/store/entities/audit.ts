@@ -4,28 +4,21 @@ import { Entity } from 'electrodb';
  * Who changed what about a customer, and when. Holds field names, never values, so the trail can
  * outlive an erasure without keeping personal data.
  */
-export const auditEntity = () =>
-  new Entity({
-    model: { service: 'cohort', entity: 'audit', version: '1' },
-    attributes: {
-      customerId: { type: 'string', required: true },
-      auditId: { type: 'string', required: true },
-      action: { type: ['created', 'updated', 'erased', 'erasure_completed'] as const, required: true },
-      actorKeyId: { type: 'string', required: true },
-      actorName: { type: 'string' },
-      fields: { type: 'list', items: { type: 'string' } },
-      at: { type: 'string', required: true },
+export const AuditEntry = new Entity({
+  model: { service: 'cohort', entity: 'audit', version: '1' },
+  attributes: {
+    customerId: { type: 'string', required: true },
+    auditId: { type: 'string', required: true },
+    action: { type: ['created', 'updated', 'erased', 'erasure_completed'] as const, required: true },
+    actorKeyId: { type: 'string', required: true },
+    actorName: { type: 'string' },
+    fields: { type: 'list', items: { type: 'string' } },
+    at: { type: 'string', required: true },
+  },
+  indexes: {
+    byCustomer: {
+      pk: { field: 'pk', composite: ['customerId'], template: 'AUDIT#${customerId}', casing: 'none' },
+      sk: { field: 'sk', composite: ['auditId'], template: '${auditId}', casing: 'none' },
     },
-    indexes: {
-      byCustomer: {
-        pk: { field: 'pk', composite: ['customerId'], template: 'AUDIT#${customerId}', casing: 'none' },
-        sk: { field: 'sk', composite: ['auditId'], template: '${auditId}', casing: 'none' },
-      },
-    },
-  });
-
-/**
- * For `EntityItem<typeof AuditEntry>`: declared, no value at run time. The instance is built by store()
- * and lives in `store().entities.audit`.
- */
-export declare const AuditEntry: ReturnType<typeof auditEntity>;
+  },
+});

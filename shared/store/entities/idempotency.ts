@@ -1,28 +1,21 @@
 import { Entity } from 'electrodb';
 
 /** A remembered answer to a request sent with an Idempotency-Key; expires after a day. */
-export const idempotencyEntity = () =>
-  new Entity({
-    model: { service: 'cohort', entity: 'idempotency', version: '1' },
-    attributes: {
-      scope: { type: 'string', required: true },
-      key: { type: 'string', required: true },
-      requestHash: { type: 'string', required: true },
-      status: { type: ['pending', 'done'] as const, required: true },
-      response: { type: 'any' },
-      createdAt: { type: 'string', required: true },
-      expiresAt: { type: 'number', required: true },
+export const IdempotencyRecord = new Entity({
+  model: { service: 'cohort', entity: 'idempotency', version: '1' },
+  attributes: {
+    scope: { type: 'string', required: true },
+    key: { type: 'string', required: true },
+    requestHash: { type: 'string', required: true },
+    status: { type: ['pending', 'done'] as const, required: true },
+    response: { type: 'any' },
+    createdAt: { type: 'string', required: true },
+    expiresAt: { type: 'number', required: true },
+  },
+  indexes: {
+    byKey: {
+      pk: { field: 'pk', composite: ['scope', 'key'], template: 'IDEM#${scope}#${key}', casing: 'none' },
+      sk: { field: 'sk', composite: [], template: 'IDEM', casing: 'none' },
     },
-    indexes: {
-      byKey: {
-        pk: { field: 'pk', composite: ['scope', 'key'], template: 'IDEM#${scope}#${key}', casing: 'none' },
-        sk: { field: 'sk', composite: [], template: 'IDEM', casing: 'none' },
-      },
-    },
-  });
-
-/**
- * For `EntityItem<typeof IdempotencyRecord>`: declared, no value at run time. The instance is built by
- * store() and lives in `store().entities.idempotency`.
- */
-export declare const IdempotencyRecord: ReturnType<typeof idempotencyEntity>;
+  },
+});
