@@ -47,3 +47,11 @@ describe('OpenAPI document', () => {
     );
   });
 });
+
+describe('docs/openapi.json', () => {
+  it('is the document the schemas generate (run `npm run openapi` after changing a schema)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { OPENAPI_FILE, renderOpenApi } = await import('../../shared/api/write-openapi.ts');
+    expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(renderOpenApi());
+  });
+});
