@@ -158,7 +158,7 @@ async function writeAll(items: EventItem[]): Promise<void> {
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt >= 8) throw new Error(`DynamoDB left ${pending.length} events unprocessed after retries`);
     if (attempt > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-    const result = await store().entities.event.put(pending).go({ concurrency: 4, unprocessed: 'item' });
+    const result = await store().entities.event.put(pending).go({ concurrent: 4, unprocessed: 'item' });
     pending = result.unprocessed as EventItem[];
   }
 }
