@@ -1,3 +1,4 @@
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import * as z from './zod.ts';
 
 /**
@@ -47,12 +48,25 @@ export function config(env: NodeJS.ProcessEnv = process.env): Config {
  * Region and endpoint for an SDK client: the local stack sets the endpoints, and without AWS_REGION the
  * SDK's own resolution applies.
  */
+/**
+ * The SDK's logger middleware runs every request and response through its sensitive-data filters
+ * whenever the logger has an `info` method, even the default no-op one; our own log lines say what
+ * matters, so the clients get a logger without `info` and skip that work on every call.
+ */
+type Logger = NonNullable<DynamoDBClientConfig['logger']>;
+const quietSdkLogger = { debug: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
+
 export function sdkClientConfig(endpoint: 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT' | 'EVENTBRIDGE_ENDPOINT'): {
   region?: string;
   endpoint?: string;
+  logger: Logger;
 } {
   const c = config();
-  return { ...(c.AWS_REGION && { region: c.AWS_REGION }), ...(c[endpoint] && { endpoint: c[endpoint] }) };
+  return {
+    ...(c.AWS_REGION && { region: c.AWS_REGION }),
+    ...(c[endpoint] && { endpoint: c[endpoint] }),
+    logger: quietSdkLogger,
+  };
 }
 
 /** Reads a queue URL by the manifest's naming rule; fails fast when the function did not declare it. */
