@@ -3,6 +3,7 @@ import { normalizePhone } from '../customers/normalize.ts';
 import type { Actor } from '../customers/service.ts';
 import { documentClient } from '../platform/aws.ts';
 import { config, tableNameFromEnv } from '../platform/config.ts';
+import { withClientCursor } from '../platform/cursor.ts';
 import {
   type FieldError,
   GoneError,
@@ -261,11 +262,13 @@ export async function timeline(customerId: string, query: TimelineQuery) {
   if (types?.length) {
     q = q.where((attr, op) => types.map((t) => op.eq(attr.type, t)).join(' OR '));
   }
-  const result = await q.go({
-    order: 'desc',
-    limit: query.limit,
-    ...(query.cursor && { cursor: query.cursor }),
-  });
+  const result = await withClientCursor(query.cursor, () =>
+    q.go({
+      order: 'desc',
+      limit: query.limit,
+      ...(query.cursor && { cursor: query.cursor }),
+    }),
+  );
   return {
     items: result.data.map(({ eventId, customerId: _c, sourceKeyId: _k, expiresAt: _e, ...rest }) => ({
       id: eventId,

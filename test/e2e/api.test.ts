@@ -232,3 +232,29 @@ describe('bad input writes nothing', () => {
     expect(badId.body.errors[0].path).toBe('path.customerId');
   });
 });
+
+describe('cursors', () => {
+  it('a cursor that was not issued for the listing is a 400 naming query.cursor', async () => {
+    // Prepare
+    const { body: customer } = await call('POST', '/v1/customers', {
+      body: { externalId: `cur-${unique()}` },
+    });
+    const forged = Buffer.from(JSON.stringify({ pk: 'CUST#X', sk: 'PROFILE' })).toString('base64url');
+    const paths = [
+      '/v1/customers',
+      `/v1/customers/${customer.id}/timeline`,
+      `/v1/customers/${customer.id}/audit`,
+    ];
+    // Act
+    const answers = [];
+    for (const path of paths) {
+      for (const cursor of ['not-a-cursor', forged])
+        answers.push(await call('GET', `${path}?cursor=${cursor}`));
+    }
+    // Assess
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors[0].path).toBe('query.cursor');
+    }
+  });
+});
