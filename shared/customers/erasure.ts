@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { createConversions } from 'electrodb';
 import { envNames } from '../../functions/manifest.ts';
 import { documentClient } from '../platform/aws.ts';
 import { queueUrl, tableNameFromEnv } from '../platform/config.ts';
@@ -7,7 +7,9 @@ import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { sqsClient } from '../platform/sqs.ts';
+import { batchDelete } from '../store/batch-io.ts';
 import { store } from '../store/service.ts';
+import { tableDefinition } from '../store/table.ts';
 import { type Actor, identitiesOf, readCustomer } from './service.ts';
 
 /**
@@ -79,18 +81,14 @@ export async function erasePage(customerId: string): Promise<'more' | 'done' | '
   const page = await s.event.query
     .timeline({ customerId })
     .go({ limit: PAGE_ITEMS, attributes: ['eventId'] });
-  const keys = page.data.map((e) => ({ pk: `EVT#${e.eventId}`, sk: 'EVT' }));
-  for (let i = 0; i < keys.length; i += 25) {
-    let batch = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 0; batch.length > 0; attempt++) {
-      if (attempt > 8) throw new Error('DynamoDB left deletes unprocessed after retries');
-      const result = await documentClient().send(
-        new BatchWriteCommand({ RequestItems: { [tableNameFromEnv()]: batch } }),
-      );
-      batch = (result.UnprocessedItems?.[tableNameFromEnv()] ?? []) as typeof batch;
-      if (batch.length > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-    }
-  }
+  // Keys come from the entity's own key design, never rebuilt by hand.
+  const toKeys = createConversions(s.event).byAccessPattern.byId.fromComposite.toKeys;
+  const { partitionKey, sortKey } = tableDefinition;
+  const keys = page.data.map(({ eventId }) => {
+    const key = toKeys({ eventId }) as Record<string, string>;
+    return { [partitionKey]: String(key[partitionKey]), [sortKey]: String(key[sortKey]) };
+  });
+  await batchDelete(documentClient(), tableNameFromEnv(), keys);
   const deletedItems = (erasure.data.deletedItems ?? 0) + keys.length;
   if (page.cursor || keys.length === PAGE_ITEMS) {
     await s.erasure.patch({ customerId }).set({ deletedItems }).go();

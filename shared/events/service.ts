@@ -11,10 +11,10 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../platform/errors.ts';
+import { batchGet, batchPut, type Key } from '../store/batch-io.ts';
 import type { CustomerEvent } from '../store/entities/event.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
-import { batchGet, batchPut, type Key } from './batch-io.ts';
 import type { CustomerRef, EventInput, OrderInput, TimelineQuery } from './schema.ts';
 
 type EventItem = EntityItem<typeof CustomerEvent>;

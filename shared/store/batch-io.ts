@@ -83,6 +83,16 @@ export async function batchPut(client: DynamoDBDocumentClient, table: string, it
   await Promise.all(requests);
 }
 
+/** Deletes the items with these keys, 25 a request and all requests at once, retrying what is left. */
+export async function batchDelete(client: DynamoDBDocumentClient, table: string, keys: Key[]): Promise<void> {
+  const requests: Promise<void>[] = [];
+  for (let start = 0; start < keys.length; start += MAX_WRITE_ITEMS) {
+    const chunk = keys.slice(start, start + MAX_WRITE_ITEMS).map((Key) => ({ DeleteRequest: { Key } }));
+    requests.push(writeChunk(client, { RequestItems: { [table]: chunk } }));
+  }
+  await Promise.all(requests);
+}
+
 async function writeChunk(client: DynamoDBDocumentClient, input: BatchWriteCommandInput): Promise<void> {
   let requestItems = input.RequestItems;
   for (let attempt = 0; requestItems && Object.keys(requestItems).length > 0; attempt++) {
