@@ -1,5 +1,5 @@
+import { listCustomers } from '../../shared/customers/list.ts';
 import { customerListQuery } from '../../shared/customers/schema.ts';
-import { listCustomers } from '../../shared/customers/service.ts';
 import { httpRoute } from '../../shared/platform/http.ts';
 
 export const handler = httpRoute({ scope: 'read', query: customerListQuery }, async ({ query }) => ({

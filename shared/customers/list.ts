@@ -1,19 +1,21 @@
 import { createHash } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { createConversions } from 'electrodb';
 import { documentClient } from '../platform/aws.ts';
 import { tableNameFromEnv } from '../platform/config.ts';
 import { ValidationError } from '../platform/errors.ts';
-import { CUSTOMER_LIST_SHARDS } from '../store/table.ts';
+import { store } from '../store/service.ts';
+import { CUSTOMER_LIST_SHARDS, type IndexName, tableDefinition } from '../store/table.ts';
 import type { CustomerListQuery, CustomerView } from './schema.ts';
 import { toView } from './service.ts';
 
 /**
  * Lists customers by last update, oldest first. Without an owner filter the listing index is
- * write-sharded (CUSTS#0..15), so a page is a k-way merge of the shards; the cursor remembers, per
+ * write-sharded (CUSTOMER_LIST_SHARDS partitions), so a page is a k-way merge of the shards; the cursor remembers, per
  * shard, the last sort key consumed. With an owner the owner index (one partition per owner) is read.
  */
 interface Partition {
-  index: 'gsi1' | 'gsi2';
+  index: IndexName;
   pkField: string;
   pkValue: string;
   skField: string;
@@ -28,16 +30,27 @@ interface CursorState {
 
 const MAX_PAGES_PER_PARTITION = 5;
 
+/**
+ * The partitions to read, with keys, index and attribute names taken from the customer entity and
+ * the table's shape, so the key design is decided in one place.
+ */
 function partitions(query: CustomerListQuery): Partition[] {
-  if (query.owner) {
-    return [{ index: 'gsi2', pkField: 'gsi2pk', pkValue: `OWNER#${query.owner}`, skField: 'gsi2sk' }];
-  }
-  return Array.from({ length: CUSTOMER_LIST_SHARDS }, (_, shard) => ({
-    index: 'gsi1' as const,
-    pkField: 'gsi1pk',
-    pkValue: `CUSTS#${shard}`,
-    skField: 'gsi1sk',
-  }));
+  const customer = store().entities.customer;
+  const pattern = query.owner ? 'byOwner' : 'byUpdated';
+  const index = customer.schema.indexes[pattern].index as IndexName;
+  const gsi = tableDefinition.globalSecondaryIndexes.find((g) => g.indexName === index);
+  if (!gsi) throw new Error(`Index ${index} of customer.${pattern} is not in the table definition`);
+  const toKeys = createConversions(customer).byAccessPattern[pattern].fromComposite.toKeys as (
+    composite: Record<string, string | number>,
+  ) => Record<string, string>;
+  const partition = (composite: Record<string, string | number>): Partition => ({
+    index,
+    pkField: gsi.partitionKey,
+    pkValue: String(toKeys(composite)[gsi.partitionKey]),
+    skField: gsi.sortKey,
+  });
+  if (query.owner) return [partition({ owner: query.owner })];
+  return Array.from({ length: CUSTOMER_LIST_SHARDS }, (_, shard) => partition({ shard }));
 }
 
 function fingerprint(query: CustomerListQuery): string {

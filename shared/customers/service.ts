@@ -314,13 +314,6 @@ export async function patchCustomer(
   return { customer: toView(after), outcome: 'updated' };
 }
 
-export interface CustomerPage {
-  items: CustomerView[];
-  next?: string;
-}
-
-export { listCustomers } from './list.ts';
-
 /** Timestamps must move forward for the listing index even when clocks disagree by a millisecond. */
 function later(now: string, previous: string): string {
   return now > previous ? now : new Date(Date.parse(previous) + 1).toISOString();

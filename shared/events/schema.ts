@@ -6,20 +6,6 @@ import * as z from '../platform/zod.ts';
  * Events and orders as clients send them. One schema per item with per-type rules, so an error names
  * the exact item and field (`events[3].amount`).
  */
-export const BUILT_IN_EVENT_TYPES = [
-  'order',
-  'refund',
-  'page_view',
-  'screen_view',
-  'app_open',
-  'message_delivered',
-  'message_opened',
-  'message_clicked',
-  'message_bounced',
-  'message_complained',
-  'message_unsubscribed',
-] as const;
-
 /** 4xx when an event claims to have happened further in the future than clocks can disagree. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 

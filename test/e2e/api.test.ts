@@ -1,32 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
+import { call } from '../support/api.ts';
 import { scanAll } from '../support/table.ts';
 import { waitFor } from '../support/wait.ts';
 
 const base = inject('apiUrl');
-const admin = inject('adminKey');
-
-async function call(
-  method: string,
-  path: string,
-  init: { key?: string | null; body?: unknown; headers?: Record<string, string> } = {},
-) {
-  const key = init.key === undefined ? admin : init.key;
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(key && { authorization: `Bearer ${key}` }),
-      ...(init.body !== undefined && { 'content-type': 'application/json' }),
-      ...init.headers,
-    },
-    ...(init.body !== undefined && {
-      body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
-    }),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
-
 const unique = () => randomUUID().slice(0, 8);
 
 describe('auth', () => {

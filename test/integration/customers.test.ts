@@ -4,9 +4,8 @@ import { useStackEnv } from '../support/stack-env.ts';
 import { scanAll } from '../support/table.ts';
 
 useStackEnv();
-const { upsertCustomer, patchCustomer, getCustomer, listCustomers } = await import(
-  '../../shared/customers/service.ts'
-);
+const { listCustomers } = await import('../../shared/customers/list.ts');
+const { upsertCustomer, patchCustomer, getCustomer } = await import('../../shared/customers/service.ts');
 const { customerListQuery, customerUpsertSchema, customerPatchSchema } = await import(
   '../../shared/customers/schema.ts'
 );

@@ -1,20 +1,33 @@
 import { inject } from 'vitest';
 
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered
+  body: any;
+}
+
 /**
- * fetch against the local stack's API with the admin key and JSON headers. `path` starts with a slash;
- * an object body is sent as JSON. Headers given in `init` win, so a test can drop or replace the key.
+ * Calls the local stack's API: the admin key unless `key` names another one (or null for none), an
+ * object body sent as JSON, and the answer's JSON parsed.
  */
-export async function api(
+export async function call(
+  method: string,
   path: string,
-  init: Omit<RequestInit, 'body'> & { body?: unknown } = {},
-): Promise<Response> {
-  const { body, headers, ...rest } = init;
-  const merged = new Headers({ accept: 'application/json', authorization: `Bearer ${inject('adminKey')}` });
-  if (body !== undefined) merged.set('content-type', 'application/json');
-  for (const [name, value] of new Headers(headers)) merged.set(name, value);
-  return fetch(`${inject('apiUrl')}${path}`, {
-    ...rest,
-    headers: merged,
-    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  init: { key?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer> {
+  const key = init.key === undefined ? inject('adminKey') : init.key;
+  const response = await fetch(`${inject('apiUrl')}${path}`, {
+    method,
+    headers: {
+      ...(key && { authorization: `Bearer ${key}` }),
+      ...(init.body !== undefined && { 'content-type': 'application/json' }),
+      ...init.headers,
+    },
+    ...(init.body !== undefined && {
+      body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    }),
   });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }

@@ -1,6 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { busDetailSchemas } from '../../events/schemas/index.ts';
 import { busEventsFromStream } from '../../shared/events/changes.ts';
 
 function record(
@@ -81,6 +82,8 @@ describe('busEventsFromStream', () => {
       'customer.erased',
       'customer.changed',
     ]);
+    // Every detail honours its published contract.
+    for (const e of events) expect(() => busDetailSchemas[e.detailType].parse(e.detail)).not.toThrow();
     expect(events[0]?.detail).toMatchObject({ eventId: 'e1', amount: 5, currency: 'CNY', orderId: 'o1' });
     expect(source).toEqual([1, 2, 3]);
   });
