@@ -52,6 +52,9 @@ interface Grouped {
   tx: Float64Array;
   T: Float64Array;
   weight: Float64Array;
+  /** Index of each row's x in `xs`: the log-gamma terms depend on x alone, and x takes few values. */
+  xIndex: Uint32Array;
+  xs: Float64Array;
 }
 
 /**
@@ -61,41 +64,60 @@ interface Grouped {
  */
 function groupBgNbd(rows: readonly RfmSummary[]): Grouped {
   const index = new Map<string, number>();
+  const xIndexOf = new Map<number, number>();
   const x: number[] = [];
   const tx: number[] = [];
   const T: number[] = [];
   const weight: number[] = [];
+  const xIndex: number[] = [];
   for (const row of rows) {
     const key = `${row.x}|${row.tx}|${row.T}`;
     const at = index.get(key);
-    if (at === undefined) {
-      index.set(key, x.length);
-      x.push(row.x);
-      tx.push(row.tx);
-      T.push(row.T);
-      weight.push(1);
-    } else weight[at] = (weight[at] as number) + 1;
+    if (at !== undefined) {
+      weight[at] = (weight[at] as number) + 1;
+      continue;
+    }
+    index.set(key, x.length);
+    x.push(row.x);
+    tx.push(row.tx);
+    T.push(row.T);
+    weight.push(1);
+    let xi = xIndexOf.get(row.x);
+    if (xi === undefined) {
+      xi = xIndexOf.size;
+      xIndexOf.set(row.x, xi);
+    }
+    xIndex.push(xi);
   }
   return {
     x: Float64Array.from(x),
     tx: Float64Array.from(tx),
     T: Float64Array.from(T),
     weight: Float64Array.from(weight),
+    xIndex: Uint32Array.from(xIndex),
+    xs: Float64Array.from(xIndexOf.keys()),
   };
 }
 
 function bgNbdLogLikelihood(g: Grouped, { r, alpha, a, b }: BgNbdParams): number {
   const constant = -lnGamma(r) + r * Math.log(alpha) + lnGamma(a + b) - lnGamma(b);
+  // Per distinct x: the log-gamma terms and ln(a / (b + x - 1)), computed once per evaluation.
+  const gammas = new Float64Array(g.xs.length);
+  const dropTerm = new Float64Array(g.xs.length);
+  g.xs.forEach((x, i) => {
+    gammas[i] = constant + lnGamma(r + x) + lnGamma(b + x) - lnGamma(a + b + x);
+    dropTerm[i] = x > 0 ? Math.log(a) - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY;
+  });
   let total = 0;
   for (let i = 0; i < g.x.length; i++) {
     const x = g.x[i] as number;
-    const tx = g.tx[i] as number;
-    const T = g.T[i] as number;
-    const a1 = lnGamma(r + x) + lnGamma(b + x) - lnGamma(a + b + x);
-    const a3 = -(r + x) * Math.log(alpha + T);
+    const xi = g.xIndex[i] as number;
+    const a3 = -(r + x) * Math.log(alpha + (g.T[i] as number));
     const a4 =
-      x > 0 ? Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx) : Number.NEGATIVE_INFINITY;
-    total += (g.weight[i] as number) * (constant + a1 + logAddExp(a3, a4));
+      x > 0
+        ? (dropTerm[xi] as number) - (r + x) * Math.log(alpha + (g.tx[i] as number))
+        : Number.NEGATIVE_INFINITY;
+    total += (g.weight[i] as number) * ((gammas[xi] as number) + logAddExp(a3, a4));
   }
   return total;
 }
