@@ -20,16 +20,11 @@ const SPEND = { p: 6, q: 4, gamma: 15 };
 const FIT_TIMEOUT_MS = 60_000;
 
 describe('CLV parameter recovery on simulated customers', () => {
-  const base = simulateCustomers(
-    TRUTH,
-    SPEND,
-    {
-      customers: 10_000,
-      seed: 20_240_601,
-      observed: { min: 26, max: 78 },
-    },
-    FIT_TIMEOUT_MS,
-  );
+  const base = simulateCustomers(TRUTH, SPEND, {
+    customers: 10_000,
+    seed: 20_240_601,
+    observed: { min: 26, max: 78 },
+  });
 
   it(
     'recovers the BG/NBD parameters within 4 standard errors',
