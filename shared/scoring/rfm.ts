@@ -1,4 +1,4 @@
-import { type Digest, emptyDigest, mergeDigests, quantile } from './sketch.ts';
+import { type Digest, digestOf, emptyDigest, mergeDigests, quantile } from './sketch.ts';
 
 /**
  * RFM scores in two passes over the customer base. The first pass builds one quantile digest per
@@ -87,14 +87,10 @@ export function rfmPopulationOf(customers: Iterable<RfmInput>, compression?: num
     monetary.push(c.monetary);
   }
   return {
-    recency: mergeDigests([{ ...emptyDigest(compression), centroids: points(recency) }], compression),
-    frequency: mergeDigests([{ ...emptyDigest(compression), centroids: points(frequency) }], compression),
-    monetary: mergeDigests([{ ...emptyDigest(compression), centroids: points(monetary) }], compression),
+    recency: digestOf(recency, compression),
+    frequency: digestOf(frequency, compression),
+    monetary: digestOf(monetary, compression),
   };
-}
-
-function points(values: number[]) {
-  return values.filter(Number.isFinite).map((mean) => ({ mean, weight: 1 }));
 }
 
 export function mergeRfmPopulations(parts: readonly RfmPopulation[], compression?: number): RfmPopulation {

@@ -44,13 +44,17 @@ export function digestOf(values: Iterable<number>, compression = DEFAULT_COMPRES
 
 /** Merges digests of disjoint parts into a digest of the whole. */
 export function mergeDigests(digests: readonly Digest[], compression = DEFAULT_COMPRESSION): Digest {
+  // The extremes travel separately: a centroid's mean is not the smallest value it absorbed.
+  const min = Math.min(...digests.map((d) => d.min));
+  const max = Math.max(...digests.map((d) => d.max));
   return build(
     digests.flatMap((d) => d.centroids),
     compression,
+    { min, max },
   );
 }
 
-function build(points: Centroid[], compression: number): Digest {
+function build(points: Centroid[], compression: number, extremes?: { min: number; max: number }): Digest {
   // Ties broken by weight so the merged result does not depend on the order the digests came in.
   const sorted = [...points].sort((p, q) => p.mean - q.mean || p.weight - q.weight);
   let total = 0;
@@ -77,7 +81,13 @@ function build(points: Centroid[], compression: number): Digest {
     }
   }
   out.push(current);
-  return { compression, centroids: out, count: total, min: first.mean, max: last.mean };
+  return {
+    compression,
+    centroids: out,
+    count: total,
+    min: Math.min(first.mean, extremes?.min ?? first.mean),
+    max: Math.max(last.mean, extremes?.max ?? last.mean),
+  };
 }
 
 /**
