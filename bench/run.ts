@@ -15,6 +15,7 @@ export interface Benchmark {
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'api-overhead': () => import('./api-overhead.ts'),
   'cold-start': () => import('./cold-start.ts'),
+  'model-fit': () => import('./model-fit.ts'),
 };
 
 function usage(): string {

@@ -226,29 +226,52 @@ interface GroupedSpend {
   x: Float64Array;
   m: Float64Array;
   weight: Float64Array;
+  /** As for BG/NBD: the log-gamma terms depend on x alone. */
+  xIndex: Uint32Array;
+  xs: Float64Array;
 }
 
 function groupSpend(rows: readonly RfmSummary[]): GroupedSpend {
   const index = new Map<string, number>();
+  const xIndexOf = new Map<number, number>();
   const x: number[] = [];
   const m: number[] = [];
   const weight: number[] = [];
+  const xIndex: number[] = [];
   for (const row of rows) {
     if (row.x <= 0 || !(row.monetary > 0)) continue;
     const key = `${row.x}|${row.monetary}`;
     const at = index.get(key);
-    if (at === undefined) {
-      index.set(key, x.length);
-      x.push(row.x);
-      m.push(row.monetary);
-      weight.push(1);
-    } else weight[at] = (weight[at] as number) + 1;
+    if (at !== undefined) {
+      weight[at] = (weight[at] as number) + 1;
+      continue;
+    }
+    index.set(key, x.length);
+    x.push(row.x);
+    m.push(row.monetary);
+    weight.push(1);
+    let xi = xIndexOf.get(row.x);
+    if (xi === undefined) {
+      xi = xIndexOf.size;
+      xIndexOf.set(row.x, xi);
+    }
+    xIndex.push(xi);
   }
-  return { x: Float64Array.from(x), m: Float64Array.from(m), weight: Float64Array.from(weight) };
+  return {
+    x: Float64Array.from(x),
+    m: Float64Array.from(m),
+    weight: Float64Array.from(weight),
+    xIndex: Uint32Array.from(xIndex),
+    xs: Float64Array.from(xIndexOf.keys()),
+  };
 }
 
 function gammaGammaLogLikelihood(g: GroupedSpend, { p, q, gamma }: GammaGammaParams): number {
   const constant = -lnGamma(q) + q * Math.log(gamma);
+  const perX = new Float64Array(g.xs.length);
+  g.xs.forEach((x, i) => {
+    perX[i] = constant + lnGamma(p * x + q) - lnGamma(p * x) + p * x * Math.log(x);
+  });
   let total = 0;
   for (let i = 0; i < g.x.length; i++) {
     const x = g.x[i] as number;
@@ -256,12 +279,7 @@ function gammaGammaLogLikelihood(g: GroupedSpend, { p, q, gamma }: GammaGammaPar
     const px = p * x;
     total +=
       (g.weight[i] as number) *
-      (constant +
-        lnGamma(px + q) -
-        lnGamma(px) +
-        (px - 1) * Math.log(m) +
-        px * Math.log(x) -
-        (px + q) * Math.log(x * m + gamma));
+      ((perX[g.xIndex[i] as number] as number) + (px - 1) * Math.log(m) - (px + q) * Math.log(x * m + gamma));
   }
   return total;
 }
