@@ -190,9 +190,13 @@ export function probabilityAlive({ r, alpha, a, b }: BgNbdParams, { x, tx, T }: 
 }
 
 /**
- * E[Y(t) | x, tx, T]: expected purchases in the next t periods (equation 10 of the paper). When
- * a <= 1 the expression's first factor changes sign, which is fine mathematically but loses precision
- * near a = 1; the guard keeps it finite there.
+ * E[Y(t) | x, tx, T]: expected purchases in the next t periods (equation 10 of the paper). Its
+ * 2F1(r + x, b + x; a + b + x - 1; z) grows like (1 - z)^-(r + x) and overflows for heavy buyers
+ * (x in the hundreds), only to be multiplied by the tiny ((alpha + T) / (alpha + T + t))^(r + x) =
+ * (1 - z)^(r + x). Euler's transformation, 2F1(A, B; C; z) = (1 - z)^(C - A - B) 2F1(C - A, C - B; C; z),
+ * cancels the two analytically: the product becomes (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1;
+ * a + b + x - 1; z), whose parameters stay small and whose series converges fast. When a is near 1 the
+ * leading factor 1 / (a - 1) and the bracket both vanish; the guard keeps the ratio finite there.
  */
 export function expectedPurchases(
   { r, alpha, a, b }: BgNbdParams,
@@ -203,8 +207,7 @@ export function expectedPurchases(
   const am1 = Math.abs(a - 1) < 1e-9 ? 1e-9 : a - 1;
   const z = t / (alpha + T + t);
   const head = (a + b + x - 1) / am1;
-  const tail =
-    1 - Math.exp((r + x) * Math.log((alpha + T) / (alpha + T + t))) * hyp2f1(r + x, b + x, a + b + x - 1, z);
+  const tail = 1 - (1 - z) ** am1 * hyp2f1(a + b - 1 - r, am1, a + b + x - 1, z);
   const denominator =
     1 +
     (x > 0

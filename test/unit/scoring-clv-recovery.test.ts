@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitBgNbd, fitGammaGamma } from '../../shared/scoring/clv.ts';
+import { expectedPurchases, fitBgNbd, fitGammaGamma, probabilityAlive } from '../../shared/scoring/clv.ts';
 import { simulateCustomers } from '../../shared/scoring/simulate.ts';
 
 /**
@@ -57,4 +58,36 @@ describe('CLV parameter recovery on simulated customers', () => {
     },
     FIT_TIMEOUT_MS,
   );
+});
+
+describe('CLV predictions at the edges', () => {
+  const params = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+
+  it('stay finite, non-negative and growing with the horizon, heavy buyers included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 5000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0.1, max: 520, noNaN: true }),
+        fc.double({ min: 0.1, max: 520, noNaN: true }),
+        (x, lastShare, T, t) => {
+          const customer = { x, tx: x > 0 ? lastShare * T : 0, T, monetary: 20 };
+          const near = expectedPurchases(params, customer, t);
+          const far = expectedPurchases(params, customer, t * 2);
+          const alive = probabilityAlive(params, customer);
+          return Number.isFinite(near) && near >= 0 && far >= near - 1e-9 && alive >= 0 && alive <= 1;
+        },
+      ),
+    );
+  });
+
+  it('expects a steady heavy buyer to keep buying at about their own rate', () => {
+    // Prepare: 400 repeat purchases in 400 weeks, the last one just now.
+    const customer = { x: 400, tx: 400, T: 400, monetary: 20 };
+    // Act
+    const next52 = expectedPurchases(params, customer, 52);
+    // Assess: a little under 52 (some chance of dropping out), far from 0.
+    expect(next52).toBeGreaterThan(40);
+    expect(next52).toBeLessThan(55);
+  });
 });
