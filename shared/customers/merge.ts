@@ -348,11 +348,12 @@ async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Prom
 async function moveEventsPage(
   loserId: string,
   survivorId: string,
+  pageSize: number,
 ): Promise<{ found: number; events: number; orders: number }> {
   const s = store().entities;
   const page = await s.event.query
     .timeline({ customerId: loserId })
-    .go({ limit: PAGE_ITEMS, attributes: ['eventId', 'occurredAt', 'type'] });
+    .go({ limit: pageSize, attributes: ['eventId', 'occurredAt', 'type'] });
   let events = 0;
   let orders = 0;
   await inParallel(page.data, async ({ eventId, occurredAt, type }) => {
@@ -453,14 +454,17 @@ async function copyAudit(loserId: string, survivorId: string): Promise<number> {
  * One step of a merge job. Returns 'more' while events remain (the caller re-queues), 'done' when the
  * job is complete (now or before), 'not-found' for an unknown job. Safe to run any number of times.
  */
-export async function mergePage(mergeId: string): Promise<'more' | 'done' | 'not-found'> {
+export async function mergePage(
+  mergeId: string,
+  pageSize = PAGE_ITEMS,
+): Promise<'more' | 'done' | 'not-found'> {
   const s = store().entities;
   const found = await s.merge.get({ mergeId }).go({ consistent: true });
   const job = found.data;
   if (!job) return 'not-found';
   if (job.status === 'merged') return 'done';
   for (const loserId of job.mergedIds) {
-    const page = await moveEventsPage(loserId, job.survivorId);
+    const page = await moveEventsPage(loserId, job.survivorId, pageSize);
     if (page.found > 0) {
       await s.merge
         .patch({ mergeId })
