@@ -16,6 +16,11 @@ export const queues = {
     visibilityTimeoutSeconds: 360,
     maxReceiveCount: 5,
   },
+  merge: {
+    description: 'Moves a merged customer’s events, orders, consents and audit entries to the survivor',
+    visibilityTimeoutSeconds: 360,
+    maxReceiveCount: 5,
+  },
 } as const satisfies Record<string, QueueSpec>;
 export type QueueName = keyof typeof queues;
 
@@ -27,7 +32,12 @@ export interface QueueSpec {
 }
 
 /** Detail types the system publishes on its event bus; contracts live in events/schemas. */
-export const busDetailTypes = ['customer.changed', 'customer.erased', 'event.ingested'] as const;
+export const busDetailTypes = [
+  'customer.changed',
+  'customer.erased',
+  'customer.merged',
+  'event.ingested',
+] as const;
 export type BusDetailType = (typeof busDetailTypes)[number];
 
 export interface Resources {
@@ -116,6 +126,18 @@ export const functions = {
     trigger: { kind: 'http', method: 'GET', path: '/v1/customers/{customerId}/audit', scope: 'admin' },
     resources: { table: 'read' },
   },
+  customersMerge: {
+    entry: 'functions/http/customers-merge.ts',
+    description: 'Merges customers into a survivor, or shows the result of doing so (dry run)',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/customers/{customerId}/merge', scope: 'admin' },
+    resources: { table: 'readwrite', queues: { merge: 'send' } },
+  },
+  mergesGet: {
+    entry: 'functions/http/merges-get.ts',
+    description: 'Reads a merge job: its status and how much has moved',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/merges/{mergeId}', scope: 'admin' },
+    resources: { table: 'read' },
+  },
   attributesPut: {
     entry: 'functions/http/attributes-put.ts',
     description: 'Declares a custom attribute and its type',
@@ -169,9 +191,23 @@ export const functions = {
     },
     resources: { table: 'read', queues: { erasure: 'send' } },
   },
+  mergeWorker: {
+    entry: 'functions/queue/merge-worker.ts',
+    description: 'Moves a merged customer’s events, orders, consents and audit entries to the survivor',
+    trigger: { kind: 'queue', queue: 'merge', batchSize: 5, maxBatchingWindowSeconds: 1 },
+    resources: { table: 'readwrite', queues: { merge: 'send' } },
+    timeoutSeconds: 60,
+  },
+  mergeSweeper: {
+    entry: 'functions/schedule/merge-sweeper.ts',
+    description: 'Re-queues merges that have not finished, so none is left half-moved',
+    trigger: { kind: 'schedule', expression: 'rate(15 minutes)', description: 'Re-drive unfinished merges' },
+    resources: { table: 'read', queues: { merge: 'send' } },
+  },
   changePublisher: {
     entry: 'functions/stream/change-publisher.ts',
-    description: 'Turns table changes into customer.changed, customer.erased and event.ingested on the bus',
+    description:
+      'Turns table changes into customer.changed, customer.erased, customer.merged and event.ingested on the bus',
     trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 1, startingPosition: 'LATEST' },
     resources: { bus: 'put' },
   },

@@ -10,6 +10,8 @@ export interface StageSettings {
   defaultPhoneRegion: string;
   /** Days raw events are kept after they happened (orders and refunds are kept). */
   eventRetentionDays: number;
+  /** An event naming an unknown email, phone or externalId: create a customer for it, or reject it. */
+  unknownIdentity: 'create' | 'reject';
   /** Messages in a dead-letter queue before its alarm fires. */
   dlqAlarmThreshold: number;
   /** Messages waiting in a work queue before its depth alarm fires. */
@@ -27,6 +29,7 @@ export const stages = {
     logRetentionDays: 14,
     defaultPhoneRegion: 'CN',
     eventRetentionDays: 90,
+    unknownIdentity: 'create',
     dlqAlarmThreshold: 1,
     queueDepthAlarmThreshold: 1000,
     defaultMemoryMb: 512,
@@ -38,6 +41,7 @@ export const stages = {
     logRetentionDays: 30,
     defaultPhoneRegion: 'CN',
     eventRetentionDays: 395,
+    unknownIdentity: 'create',
     dlqAlarmThreshold: 1,
     queueDepthAlarmThreshold: 10_000,
     defaultMemoryMb: 1024,
@@ -49,6 +53,7 @@ export const stages = {
     logRetentionDays: 365,
     defaultPhoneRegion: 'CN',
     eventRetentionDays: 395,
+    unknownIdentity: 'create',
     dlqAlarmThreshold: 1,
     queueDepthAlarmThreshold: 100_000,
     defaultMemoryMb: 1024,
@@ -60,6 +65,7 @@ export const stages = {
     logRetentionDays: 7,
     defaultPhoneRegion: 'CN',
     eventRetentionDays: 395,
+    unknownIdentity: 'create',
     dlqAlarmThreshold: 1,
     queueDepthAlarmThreshold: 1000,
     defaultMemoryMb: 512,

@@ -9,6 +9,10 @@ import * as z from '../../shared/platform/zod.ts';
 export const erasureMessage = z.strictObject({ customerId: z.string().check(z.minLength(1)) });
 export type ErasureMessage = z.output<typeof erasureMessage>;
 
+/** SQS `merge` queue body. */
+export const mergeMessage = z.strictObject({ mergeId: z.string().check(z.minLength(1)) });
+export type MergeMessage = z.output<typeof mergeMessage>;
+
 /** Bus `customer.changed`: a profile was created, updated or removed (erasure included). */
 export const customerChangedDetail = z.object({
   customerId: z.string(),
@@ -23,6 +27,19 @@ export type CustomerChangedDetail = z.output<typeof customerChangedDetail>;
 /** Bus `customer.erased`: an erasure was requested; consumers drop what they hold about the customer. */
 export const customerErasedDetail = z.object({ customerId: z.string(), at: z.string() });
 export type CustomerErasedDetail = z.output<typeof customerErasedDetail>;
+
+/**
+ * Bus `customer.merged`: customers were merged into a survivor. Their ids and identities resolve to the
+ * survivor from now on; their events and orders move to it shortly after (consumers that keep
+ * per-customer state fold the merged ids into the survivor).
+ */
+export const customerMergedDetail = z.object({
+  mergeId: z.string(),
+  survivorId: z.string(),
+  mergedIds: z.array(z.string()),
+  at: z.string(),
+});
+export type CustomerMergedDetail = z.output<typeof customerMergedDetail>;
 
 /** Bus `event.ingested`: a new event or order was stored (replays of a stored id are not repeated). */
 export const eventIngestedDetail = z.object({
@@ -39,5 +56,6 @@ export type EventIngestedDetail = z.output<typeof eventIngestedDetail>;
 export const busDetailSchemas = {
   'customer.changed': customerChangedDetail,
   'customer.erased': customerErasedDetail,
+  'customer.merged': customerMergedDetail,
   'event.ingested': eventIngestedDetail,
 } as const;

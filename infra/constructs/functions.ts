@@ -80,6 +80,7 @@ export class CohortFunction extends Construct {
         STAGE: props.stage,
         DEFAULT_PHONE_REGION: settings.defaultPhoneRegion,
         EVENT_RETENTION_DAYS: String(settings.eventRetentionDays),
+        UNKNOWN_IDENTITY: settings.unknownIdentity,
         // Stack traces point at the TypeScript source rather than the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -1,4 +1,5 @@
 import { envNames } from '../../functions/manifest.ts';
+import { stages } from '../stages.ts';
 import { localBusName, localCredentials, localRegion, localStage } from './aws-constants.ts';
 
 /**
@@ -31,7 +32,8 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
     PINPOINT_ENDPOINT: input.endpoints.pinpoint,
     [envNames.sesConfigurationSet]: localSesConfigurationSet,
     [envNames.pinpointApp]: localPinpointAppId,
-    DEFAULT_PHONE_REGION: 'CN',
+    DEFAULT_PHONE_REGION: stages.local.defaultPhoneRegion,
+    UNKNOWN_IDENTITY: stages.local.unknownIdentity,
   };
   for (const [queue, url] of Object.entries(input.queueUrls)) {
     env[envNames.queueUrl(queue as Parameters<typeof envNames.queueUrl>[0])] = url;

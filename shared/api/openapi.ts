@@ -2,6 +2,12 @@ import { toJSONSchema } from 'zod/v4/core';
 import { type FunctionName, functions } from '../../functions/manifest.ts';
 import { apiKeyCreateSchema, apiKeyIdParams, apiKeySchema } from '../apikeys/schema.ts';
 import {
+  mergeIdParams,
+  mergeJobSchema,
+  mergePreviewSchema,
+  mergeRequestSchema,
+} from '../customers/merge-schema.ts';
+import {
   attributeDefinitionSchema,
   attributeDefinitionView,
   attributeNameParams,
@@ -61,6 +67,8 @@ const auditSchema = z
         actor: z.object({ keyId: z.string(), name: z.optional(z.string()) }),
         fields: z.array(z.string()),
         at: z.string(),
+        relatedIds: z.optional(z.array(z.string())),
+        mergedFrom: z.optional(z.string()),
       }),
     ),
     next: z.optional(z.string()),
@@ -68,7 +76,10 @@ const auditSchema = z
   .check(z.meta({ id: 'AuditTrail' }));
 
 export const routeDocs: Record<
-  Exclude<FunctionName, 'authorizer' | 'erasureWorker' | 'erasureSweeper' | 'changePublisher'>,
+  Exclude<
+    FunctionName,
+    'authorizer' | 'erasureWorker' | 'erasureSweeper' | 'mergeWorker' | 'mergeSweeper' | 'changePublisher'
+  >,
   RouteDoc
 > = {
   openapi: { summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document' } } },
@@ -96,9 +107,15 @@ export const routeDocs: Record<
   },
   customersGet: {
     summary: 'Get a customer',
+    description:
+      'An id merged into another customer answers with the survivor (its own `id`), and `Content-Location` names it.',
     params: customerIdParams,
     responses: {
-      200: { description: 'The customer', schema: customerSchema, headers: ['ETag'] },
+      200: {
+        description: 'The customer',
+        schema: customerSchema,
+        headers: ['ETag', 'Content-Location'],
+      },
       404: { description: 'No such customer' },
       410: { description: 'The customer was erased' },
     },
@@ -133,6 +150,33 @@ export const routeDocs: Record<
     params: customerIdParams,
     query: auditQuery,
     responses: { 200: { description: 'Who changed what, newest first', schema: auditSchema } },
+  },
+  customersMerge: {
+    summary: 'Merge customers into this one',
+    description:
+      'With dryRun=true: the merged profile as it would be, which source won each field and why, and what would move; nothing is written. With dryRun=false: the profiles and identities merge at once (the merged ids resolve to the survivor from then on) and events, orders, consents and audit entries follow as a job (GET its Location). If-Match is optional and checks the survivor.',
+    params: customerIdParams,
+    body: mergeRequestSchema,
+    idempotent: true,
+    responses: {
+      200: { description: 'Dry run: the result, nothing written', schema: mergePreviewSchema },
+      202: { description: 'Merged; the rest moves as a job', schema: mergeJobSchema, headers: ['Location'] },
+      404: { description: 'No such survivor' },
+      409: {
+        description:
+          'The survivor was merged away, different externalIds without fields.externalId, too many addresses, or a merge still moving',
+      },
+      412: { description: 'If-Match does not match the survivor' },
+      422: { description: 'A customer in mergeIds is missing, erased or already merged' },
+    },
+  },
+  mergesGet: {
+    summary: 'A merge job',
+    params: mergeIdParams,
+    responses: {
+      200: { description: 'Status and progress', schema: mergeJobSchema },
+      404: { description: 'No such merge' },
+    },
   },
   attributesPut: {
     summary: 'Declare a custom attribute',

@@ -10,11 +10,14 @@ import { sqsClient } from '../platform/sqs.ts';
 import { batchDelete } from '../store/batch-io.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
-import { type Actor, identitiesOf, readCustomer } from './service.ts';
+import { pendingMergesInto } from './merge.ts';
+import { type Actor, identitiesOf, readCustomer, survivorOf } from './service.ts';
 
 /**
  * Erases a customer. The profile, identities and a tombstone are written in one transaction (so the
  * customer stops resolving at once); events and orders are removed by the erasure worker, page by page.
+ * Redirects left by earlier merges into this customer stay: they hold ids and times only, and the
+ * merged-away ids then answer 410 like the survivor's.
  */
 export async function eraseCustomer(
   customerId: string,
@@ -24,7 +27,19 @@ export async function eraseCustomer(
   if (!before) {
     const erasure = await store().entities.erasure.get({ customerId }).go();
     if (erasure.data) return { status: erasure.data.status, requestedAt: erasure.data.requestedAt };
+    const survivor = await survivorOf(customerId);
+    // Erasure is irreversible, so it names the customer it erases rather than following a redirect.
+    if (survivor !== customerId) {
+      throw new ConflictError(`Customer ${customerId} was merged into ${survivor}; erase ${survivor}`);
+    }
     throw new NotFoundError(`Customer ${customerId} does not exist`);
+  }
+  // Events still moving in would land after the erasure worker has passed; the merge finishes first.
+  const merging = await pendingMergesInto(customerId);
+  if (merging.length > 0) {
+    throw new ConflictError(
+      `Merges into this customer are still moving data (${merging.map((id) => `GET /v1/merges/${id}`).join(', ')}); erase it when they are done`,
+    );
   }
   const now = new Date().toISOString();
   const result = await store()
@@ -33,7 +48,8 @@ export async function eraseCustomer(
         .delete({ customerId })
         .where((attr, op) => op.eq(attr.version, before.version))
         .commit(),
-      ...[...identitiesOf(before)].map(([kind, value]) =>
+      // Every address and external id (aliases from merges included) has its own identity item.
+      ...[...identitiesOf(before).values()].map(({ kind, value }) =>
         identity
           .delete({ kind, value })
           .where((attr, op) => op.eq(attr.customerId, customerId))

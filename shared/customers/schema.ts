@@ -50,6 +50,22 @@ export const externalIdInput = /* @__PURE__ */ schema(() =>
     ),
 );
 
+/** Addresses of one kind a customer may hold: with the profile and audit, every write stays far below
+ * DynamoDB's 100 items per transaction, a merge of several customers included. */
+export const MAX_ADDRESSES = 10;
+
+const emailList = /* @__PURE__ */ schema(() =>
+  z.pipe(
+    z.array(emailInput).check(z.maxLength(MAX_ADDRESSES, `must have at most ${MAX_ADDRESSES} addresses`)),
+    z.transform((list: string[]) => [...new Set(list)]),
+  ),
+);
+
+/** Raw phones; normalized (and made unique) in the domain, where the default region is known. */
+const phoneList = /* @__PURE__ */ schema(() =>
+  z.array(phoneInput).check(z.maxLength(MAX_ADDRESSES, `must have at most ${MAX_ADDRESSES} numbers`)),
+);
+
 const timeZone = /* @__PURE__ */ schema(() =>
   z.string().check(
     z.refine((tz) => {
@@ -176,7 +192,9 @@ export const attributeNameSchema = /* @__PURE__ */ schema(() =>
 const profileFields = /* @__PURE__ */ schema(() => ({
   externalId: z.optional(externalIdInput),
   email: z.optional(emailInput),
+  emails: z.optional(emailList),
   phone: z.optional(phoneInput),
+  phones: z.optional(phoneList),
   name: z.optional(text(200)),
   givenName: z.optional(text(100)),
   familyName: z.optional(text(100)),
@@ -193,14 +211,19 @@ const profileFields = /* @__PURE__ */ schema(() => ({
 
 export const customerUpsertSchema = /* @__PURE__ */ schema(() =>
   z.strictObject(profileFields).check(
-    z.refine((c) => c.externalId !== undefined || c.email !== undefined || c.phone !== undefined, {
-      message: 'needs at least one identity: externalId, email or phone',
-      path: ['externalId'],
-    }),
+    z.refine(
+      (c) =>
+        c.externalId !== undefined ||
+        c.email !== undefined ||
+        c.phone !== undefined ||
+        (c.emails?.length ?? 0) > 0 ||
+        (c.phones?.length ?? 0) > 0,
+      { message: 'needs at least one identity: externalId, email or phone', path: ['externalId'] },
+    ),
     z.meta({
       id: 'CustomerUpsert',
       description:
-        'Creates a customer, or updates the one that the externalId, email or phone already belongs to.',
+        'Creates a customer, or updates the one that the externalId, emails or phones already belong to. An address the customer does not have yet is added and becomes its primary one; `emails` and `phones` add several at once.',
     }),
   ),
 );
@@ -213,7 +236,9 @@ export const customerPatchSchema = /* @__PURE__ */ schema(() =>
     .strictObject({
       externalId: nullable(externalIdInput),
       email: nullable(emailInput),
+      emails: nullable(emailList),
       phone: nullable(phoneInput),
+      phones: nullable(phoneList),
       name: nullable(text(200)),
       givenName: nullable(text(100)),
       familyName: nullable(text(100)),
@@ -228,7 +253,25 @@ export const customerPatchSchema = /* @__PURE__ */ schema(() =>
       attributes: nullable(z.record(attributeNameSchema, z.nullable(customAttributeValue))),
     })
     .check(
-      z.meta({ id: 'CustomerPatch', description: 'A JSON merge patch: fields set to null are removed.' }),
+      z.superRefine((p, ctx) => {
+        for (const [one, all] of [
+          ['email', 'emails'],
+          ['phone', 'phones'],
+        ] as const) {
+          if (p[one] !== undefined && p[all] !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [one],
+              message: `send either ${one} (the primary one) or ${all} (the whole list), not both`,
+            });
+          }
+        }
+      }),
+      z.meta({
+        id: 'CustomerPatch',
+        description:
+          'A JSON merge patch: fields set to null are removed. `email`/`phone` replace the primary address (the others stay); `emails`/`phones` set the whole list, primary first.',
+      }),
     ),
 );
 export type CustomerPatchInput = z.output<typeof customerPatchSchema>;
@@ -238,8 +281,15 @@ export const customerSchema = /* @__PURE__ */ schema(() =>
     .object({
       id: z.string(),
       externalId: z.optional(z.string()),
-      email: z.optional(z.string()),
-      phone: z.optional(z.string()).check(z.meta({ description: 'E.164' })),
+      externalIdAliases: z
+        .optional(z.array(z.string()))
+        .check(
+          z.meta({ description: 'External ids kept from merged customers; they still resolve to this one' }),
+        ),
+      email: z.optional(z.string()).check(z.meta({ description: 'The primary email: emails[0]' })),
+      emails: z.array(z.string()).check(z.meta({ description: 'Every email, primary first' })),
+      phone: z.optional(z.string()).check(z.meta({ description: 'The primary phone (E.164): phones[0]' })),
+      phones: z.array(z.string()).check(z.meta({ description: 'Every phone (E.164), primary first' })),
       name: z.optional(z.string()),
       givenName: z.optional(z.string()),
       familyName: z.optional(z.string()),

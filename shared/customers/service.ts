@@ -1,7 +1,13 @@
 import type { EntityItem } from 'electrodb';
 import { config } from '../platform/config.ts';
 import { withClientCursor } from '../platform/cursor.ts';
-import { ConflictError, GoneError, NotFoundError, PreconditionFailedError } from '../platform/errors.ts';
+import {
+  ConflictError,
+  GoneError,
+  NotFoundError,
+  PreconditionFailedError,
+  UnprocessableError,
+} from '../platform/errors.ts';
 import { newId, shardOf } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import type { Customer } from '../store/entities/customer.ts';
@@ -9,7 +15,12 @@ import { store } from '../store/service.ts';
 import { CUSTOMER_LIST_SHARDS } from '../store/table.ts';
 import { declaredAttributes } from './attributes.ts';
 import { type AttributeValue, checkCustomAttributes, normalizePhone } from './normalize.ts';
-import type { CustomerPatchInput, CustomerUpsertInput, CustomerView } from './schema.ts';
+import {
+  type CustomerPatchInput,
+  type CustomerUpsertInput,
+  type CustomerView,
+  MAX_ADDRESSES,
+} from './schema.ts';
 
 export type IdentityKind = 'email' | 'phone' | 'externalId';
 export interface Actor {
@@ -20,11 +31,9 @@ export interface Actor {
 export type CustomerItem = EntityItem<typeof Customer>;
 const customerEntity = () => store().entities.customer;
 
-/** Fields compared and copied between an item and a request; the identities are three of them. */
-const PROFILE_FIELDS = [
+/** Profile fields other than the addresses, compared and copied between an item and a request. */
+const SCALAR_FIELDS = [
   'externalId',
-  'email',
-  'phone',
   'name',
   'givenName',
   'familyName',
@@ -38,8 +47,30 @@ const PROFILE_FIELDS = [
   'owner',
   'attributes',
 ] as const;
-type ProfileField = (typeof PROFILE_FIELDS)[number];
-const IDENTITY_FIELDS: IdentityKind[] = ['externalId', 'email', 'phone'];
+
+/** What holds identities: a stored item, a request, or a planned merge result. */
+export interface IdentityHolder {
+  externalId?: string | undefined;
+  externalIdAliases?: string[] | undefined;
+  email?: string | undefined;
+  emails?: string[] | undefined;
+  phone?: string | undefined;
+  phones?: string[] | undefined;
+}
+
+export interface IdentityRef {
+  kind: IdentityKind;
+  value: string;
+}
+
+/** Every email of a customer, primary first; items written before lists existed hold `email` only. */
+export function emailsOf(item: IdentityHolder): string[] {
+  return item.emails ?? (item.email ? [item.email] : []);
+}
+
+export function phonesOf(item: IdentityHolder): string[] {
+  return item.phones ?? (item.phone ? [item.phone] : []);
+}
 
 /** Contention between writers is retried this many times before giving up with 409. */
 const MAX_ATTEMPTS = 30;
@@ -54,13 +85,16 @@ function backoff(attempt: number): Promise<void> {
 export function toView(item: CustomerItem): CustomerView {
   const view: Record<string, unknown> = {
     id: item.customerId,
+    emails: emailsOf(item),
+    phones: phonesOf(item),
     tags: item.tags ?? [],
     attributes: item.attributes ?? {},
     version: item.version,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
   };
-  for (const field of [...PROFILE_FIELDS, 'tier', 'lifecycleStage'] as const) {
+  if (item.externalIdAliases?.length) view.externalIdAliases = item.externalIdAliases;
+  for (const field of [...SCALAR_FIELDS, 'email', 'phone', 'tier', 'lifecycleStage'] as const) {
     const value = item[field];
     if (value !== undefined && value !== '' && field !== 'tags' && field !== 'attributes')
       view[field] = value;
@@ -68,23 +102,27 @@ export function toView(item: CustomerItem): CustomerView {
   return view as CustomerView;
 }
 
-export function identitiesOf(
-  profile: Partial<Record<IdentityKind, string | undefined>>,
-): Map<IdentityKind, string> {
-  const out = new Map<IdentityKind, string>();
-  for (const kind of IDENTITY_FIELDS) {
-    const value = profile[kind];
-    if (value) out.set(kind, value);
-  }
+/** Every identity a customer (or a request) holds, keyed `kind#value`: one identity item each. */
+export function identitiesOf(holder: IdentityHolder): Map<string, IdentityRef> {
+  const out = new Map<string, IdentityRef>();
+  const add = (kind: IdentityKind, value: string | undefined) => {
+    if (value) out.set(`${kind}#${value}`, { kind, value });
+  };
+  add('externalId', holder.externalId);
+  for (const value of holder.externalIdAliases ?? []) add('externalId', value);
+  for (const value of emailsOf(holder)) add('email', value);
+  for (const value of phonesOf(holder)) add('phone', value);
   return out;
 }
 
-async function lookupIdentities(identities: Map<IdentityKind, string>): Promise<Map<IdentityKind, string>> {
+/** Which customer each identity belongs to, keyed as identitiesOf keys them; unknown ones are absent. */
+async function lookupIdentities(identities: Map<string, IdentityRef>): Promise<Map<string, string>> {
   if (identities.size === 0) return new Map();
-  const keys = [...identities].map(([kind, value]) => ({ kind, value }));
-  const result = await store().entities.identity.get(keys).go({ consistent: true });
-  const owners = new Map<IdentityKind, string>();
-  for (const item of result.data) owners.set(item.kind, item.customerId);
+  const result = await store()
+    .entities.identity.get([...identities.values()])
+    .go({ consistent: true });
+  const owners = new Map<string, string>();
+  for (const item of result.data) owners.set(`${item.kind}#${item.value}`, item.customerId);
   return owners;
 }
 
@@ -125,16 +163,16 @@ async function commit(
             .commit()
         : customer.create(after).commit(),
       ...[...oldIds]
-        .filter(([kind, value]) => newIds.get(kind) !== value)
-        .map(([kind, value]) =>
+        .filter(([key]) => !newIds.has(key))
+        .map(([, { kind, value }]) =>
           identity
             .delete({ kind, value })
             .where((attr, op) => op.eq(attr.customerId, after.customerId))
             .commit(),
         ),
       ...[...newIds]
-        .filter(([kind, value]) => oldIds.get(kind) !== value)
-        .map(([kind, value]) =>
+        .filter(([key]) => !oldIds.has(key))
+        .map(([, { kind, value }]) =>
           identity.create({ kind, value, customerId: after.customerId, createdAt: now }).commit(),
         ),
       audit
@@ -159,10 +197,21 @@ async function commit(
   return !result.canceled;
 }
 
-async function prepareInput<T extends Partial<Record<ProfileField, unknown>>>(input: T): Promise<T> {
+type AddressInput = {
+  email?: string | null;
+  emails?: string[] | null;
+  phone?: string | null;
+  phones?: string[] | null;
+  attributes?: unknown;
+};
+
+/** Phones to E.164 (each error naming its field), duplicates dropped, custom attributes checked. */
+async function prepareInput<T extends AddressInput>(input: T): Promise<T> {
   const out = { ...input };
-  if (typeof out.phone === 'string') {
-    (out as Record<string, unknown>).phone = normalizePhone(out.phone, config().DEFAULT_PHONE_REGION);
+  const region = config().DEFAULT_PHONE_REGION;
+  if (typeof out.phone === 'string') out.phone = normalizePhone(out.phone, region);
+  if (Array.isArray(out.phones)) {
+    out.phones = [...new Set(out.phones.map((p, i) => normalizePhone(p, region, `phones[${i}]`)))];
   }
   if (out.attributes && typeof out.attributes === 'object') {
     checkCustomAttributes(
@@ -171,6 +220,40 @@ async function prepareInput<T extends Partial<Record<ProfileField, unknown>>>(in
     );
   }
   return out;
+}
+
+/** The single address and the list of one kind sent in an upsert, as one list without repeats. */
+function sentAddresses(one: string | undefined, all: string[] | undefined): string[] {
+  return [...new Set([...(one ? [one] : []), ...(all ?? [])])];
+}
+
+/**
+ * An upsert's addresses joined to the customer's: addresses it does not have yet go in front (the
+ * first becomes the primary one), the ones it has keep their place. More than the cap is a 422.
+ */
+function withAddresses(existing: string[], sent: string[], field: 'emails' | 'phones'): string[] {
+  const added = sent.filter((a) => !existing.includes(a));
+  const out = [...added, ...existing];
+  if (out.length > MAX_ADDRESSES) {
+    throw UnprocessableError.field(
+      field,
+      `a customer holds at most ${MAX_ADDRESSES} ${field}; this would make ${out.length}`,
+    );
+  }
+  return out;
+}
+
+/** Sets a list and its primary-address attribute together, in the changes and the audit's field names. */
+function setAddresses(
+  changes: Record<string, unknown>,
+  before: IdentityHolder,
+  kind: 'email' | 'phone',
+  next: string[],
+): void {
+  const current = kind === 'email' ? emailsOf(before) : phonesOf(before);
+  if (same(current, next)) return;
+  changes[`${kind}s`] = next;
+  if (current[0] !== next[0] || before[kind] !== next[0]) changes[kind] = next[0];
 }
 
 export interface UpsertResult {
@@ -182,16 +265,25 @@ export interface UpsertResult {
  * Creates a customer, or updates the one its identities already belong to. One customer per identity
  * is guaranteed by the identity items' conditional creation: of concurrent creators, one wins and the
  * others retry as updates of the winner.
+ *
+ * Addresses accumulate: an email or phone the customer does not have yet is added and becomes the
+ * primary one, the previous primary stays as a secondary. An externalId replaces the customer's
+ * (unless it is one of its aliases). PATCH is how addresses are removed or reordered.
  */
 export async function upsertCustomer(raw: CustomerUpsertInput, actor: Actor): Promise<UpsertResult> {
   const input = await prepareInput(raw);
-  const identities = identitiesOf(input);
+  const emails = sentAddresses(input.email, input.emails);
+  const phones = sentAddresses(input.phone, input.phones);
+  const identities = identitiesOf({ externalId: input.externalId, emails, phones });
+  const { email: _e, emails: _es, phone: _p, phones: _ps, ...scalars } = input;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const owners = await lookupIdentities(identities);
     const customerIds = new Set(owners.values());
     if (customerIds.size > 1) {
-      const described = [...owners].map(([kind, id]) => `${kind} belongs to ${id}`).join(', ');
+      const described = [...owners]
+        .map(([key, id]) => `${key.slice(0, key.indexOf('#'))} belongs to ${id}`)
+        .join(', ');
       throw new ConflictError(
         `The identities belong to different customers (${described}); merge them first`,
       );
@@ -201,7 +293,8 @@ export async function upsertCustomer(raw: CustomerUpsertInput, actor: Actor): Pr
     if (existingId === undefined) {
       const customerId = newId();
       const item = {
-        ...stripUndefined(input),
+        ...stripUndefined(scalars),
+        ...addressFields(withAddresses([], emails, 'emails'), withAddresses([], phones, 'phones')),
         owner: input.owner ?? '',
         tags: input.tags ?? [],
         attributes: input.attributes ?? {},
@@ -217,60 +310,115 @@ export async function upsertCustomer(raw: CustomerUpsertInput, actor: Actor): Pr
       continue;
     }
     const before = await readCustomer(existingId);
-    if (!before) continue; // erased or mid-write: resolve again
-    const changes: Partial<Record<ProfileField, unknown>> = {};
-    for (const field of PROFILE_FIELDS) {
+    if (!before) continue; // erased, merged or mid-write: resolve again
+    const changes: Record<string, unknown> = {};
+    for (const field of SCALAR_FIELDS) {
+      if (field === 'externalId' && input.externalId && before.externalIdAliases?.includes(input.externalId))
+        continue;
       const value =
         field === 'attributes' && input.attributes
           ? { ...before.attributes, ...input.attributes }
           : input[field];
       if (value !== undefined && !sameDefined(before[field], value)) changes[field] = value;
     }
+    setAddresses(changes, before, 'email', withAddresses(emailsOf(before), emails, 'emails'));
+    setAddresses(changes, before, 'phone', withAddresses(phonesOf(before), phones, 'phones'));
     const fields = Object.keys(changes);
     if (fields.length === 0) return { customer: toView(before), outcome: 'unchanged' };
-    const after = {
+    const after = withoutUndefined({
       ...before,
       ...changes,
       version: before.version + 1,
       updatedAt: later(now, before.updatedAt),
-    };
-    if (await commit(before, after as CustomerItem, actor, 'updated', fields)) {
-      return { customer: toView(after as CustomerItem), outcome: 'updated' };
+    } as CustomerItem);
+    if (await commit(before, after, actor, 'updated', fields)) {
+      return { customer: toView(after), outcome: 'updated' };
     }
   }
   throw new ConflictError('The customer is being changed by other requests at the same time; try again');
 }
 
-export async function getCustomer(customerId: string): Promise<CustomerView> {
-  const item = await readCustomer(customerId);
-  if (item) return toView(item);
-  await throwMissing(customerId);
-  throw new Error('unreachable');
+function addressFields(emails: string[], phones: string[]) {
+  return {
+    emails,
+    phones,
+    ...(emails[0] !== undefined && { email: emails[0] }),
+    ...(phones[0] !== undefined && { phone: phones[0] }),
+  };
 }
 
-async function throwMissing(customerId: string): Promise<never> {
+/** Redirects followed before giving up: merges form chains (A into B, later B into C), never cycles. */
+const MAX_REDIRECTS = 20;
+
+/** Where a merged-away id leads: the live customer at the end of the redirects, or the id itself. */
+export async function survivorOf(customerId: string): Promise<string> {
+  let id = customerId;
+  for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
+    const redirect = await store().entities.mergedCustomer.get({ customerId: id }).go({ consistent: true });
+    if (!redirect.data) return id;
+    id = redirect.data.survivorId;
+  }
+  throw new Error(`Customer ${customerId} redirects more than ${MAX_REDIRECTS} times`);
+}
+
+/**
+ * The customer an id stands for: its own profile, or, for an id merged away, the survivor's. An erased
+ * id (or an id merged into a customer erased since) answers 410, an unknown one 404.
+ */
+export async function resolveCustomer(customerId: string): Promise<CustomerItem> {
+  const item = await readCustomer(customerId);
+  if (item) return item;
+  const target = await survivorOf(customerId);
+  if (target !== customerId) {
+    const survivor = await readCustomer(target);
+    if (survivor) return survivor;
+  }
+  return missingCustomer(target);
+}
+
+export async function getCustomer(customerId: string): Promise<CustomerView> {
+  return toView(await resolveCustomer(customerId));
+}
+
+/** Answers an id that has no profile: 410 once erased, 404 otherwise. */
+export async function missingCustomer(customerId: string): Promise<never> {
   const erasure = await store().entities.erasure.get({ customerId }).go();
   if (erasure.data) throw new GoneError(`Customer ${customerId} was erased on ${erasure.data.requestedAt}`);
   throw new NotFoundError(`Customer ${customerId} does not exist`);
 }
 
-/** Applies a JSON merge patch when the caller's version is current; a stale version gets 412. */
+/** A list of one kind after a patch: `email` replaces the primary, `emails` sets the whole list. */
+function patchedAddresses(
+  current: string[],
+  one: string | null | undefined,
+  all: string[] | null | undefined,
+): string[] {
+  if (all !== undefined) return all ?? [];
+  if (one === undefined) return current;
+  const rest = current.slice(1).filter((a) => a !== one);
+  return one === null ? rest : [one, ...rest];
+}
+
+/**
+ * Applies a JSON merge patch when the caller's version is current; a stale version gets 412. An id
+ * merged away patches its survivor (whose version the caller read through the same id).
+ */
 export async function patchCustomer(
-  customerId: string,
+  requestedId: string,
   rawPatch: CustomerPatchInput,
   expectedVersion: number,
   actor: Actor,
 ): Promise<UpsertResult> {
   const patch = await prepareInput(rawPatch);
-  const before = await readCustomer(customerId);
-  if (!before) return throwMissing(customerId);
+  const before = await resolveCustomer(requestedId);
+  const customerId = before.customerId;
   if (before.version !== expectedVersion) {
     throw new PreconditionFailedError(
       `The customer is at version ${before.version}, not ${expectedVersion}; read it again and reapply your change`,
     );
   }
   const changes: Record<string, unknown> = {};
-  for (const field of PROFILE_FIELDS) {
+  for (const field of SCALAR_FIELDS) {
     const value = patch[field];
     if (value === undefined) continue;
     let next: unknown = value === null ? undefined : value;
@@ -287,31 +435,36 @@ export async function patchCustomer(
     if (field === 'owner' && next === undefined) next = '';
     if (!sameDefined(before[field], next)) changes[field] = next;
   }
+  setAddresses(changes, before, 'email', patchedAddresses(emailsOf(before), patch.email, patch.emails));
+  setAddresses(changes, before, 'phone', patchedAddresses(phonesOf(before), patch.phone, patch.phones));
   const fields = Object.keys(changes);
   if (fields.length === 0) return { customer: toView(before), outcome: 'unchanged' };
-  const newIds = identitiesOf({ ...before, ...changes } as Record<IdentityKind, string>);
-  if (newIds.size === 0) {
-    throw new ConflictError('A customer must keep at least one identity: externalId, email or phone');
-  }
-  const taken = await lookupIdentities(
-    new Map([...newIds].filter(([kind, value]) => identitiesOf(before).get(kind) !== value)),
-  );
-  for (const [kind, owner] of taken) {
-    if (owner !== customerId) throw new ConflictError(`That ${kind} already belongs to customer ${owner}`);
-  }
-  const after = {
+  const after = withoutUndefined({
     ...before,
     ...changes,
     version: before.version + 1,
     updatedAt: later(new Date().toISOString(), before.updatedAt),
-  } as CustomerItem;
-  for (const field of fields)
-    if ((after as Record<string, unknown>)[field] === undefined)
-      delete (after as Record<string, unknown>)[field];
+  } as CustomerItem);
+  const newIds = identitiesOf(after);
+  if (newIds.size === 0) {
+    throw new ConflictError('A customer must keep at least one identity: externalId, email or phone');
+  }
+  const oldIds = identitiesOf(before);
+  const taken = await lookupIdentities(new Map([...newIds].filter(([key]) => !oldIds.has(key))));
+  for (const [key, owner] of taken) {
+    if (owner !== customerId)
+      throw new ConflictError(`That ${key.slice(0, key.indexOf('#'))} already belongs to customer ${owner}`);
+  }
   if (!(await commit(before, after, actor, 'updated', fields))) {
     throw new PreconditionFailedError('The customer changed while this update was applied; read it again');
   }
   return { customer: toView(after), outcome: 'updated' };
+}
+
+function withoutUndefined<T extends object>(item: T): T {
+  for (const [key, value] of Object.entries(item))
+    if (value === undefined) delete (item as Record<string, unknown>)[key];
+  return item;
 }
 
 /** Timestamps must move forward for the listing index even when clocks disagree by a millisecond. */
@@ -323,20 +476,29 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export async function customerAudit(customerId: string, limit: number, cursor?: string) {
+/**
+ * A customer's audit trail, newest first. An id merged away shows its survivor's trail, which holds
+ * copies of the merged customers' entries (marked `mergedFrom`). An erased id keeps its trail.
+ */
+export async function customerAudit(requestedId: string, limit: number, cursor?: string) {
+  const customerId = await survivorOf(requestedId);
   const result = await withClientCursor(cursor, () =>
     store()
       .entities.audit.query.byCustomer({ customerId })
       .go({ order: 'desc', limit, ...(cursor && { cursor }) }),
   );
   return {
-    items: result.data.map(({ auditId, action, actorKeyId, actorName, fields, at }) => ({
-      id: auditId,
-      action,
-      actor: { keyId: actorKeyId, name: actorName },
-      fields: fields ?? [],
-      at,
-    })),
+    items: result.data.map(
+      ({ auditId, action, actorKeyId, actorName, fields, at, relatedIds, mergedFrom }) => ({
+        id: auditId,
+        action,
+        actor: { keyId: actorKeyId, name: actorName },
+        fields: fields ?? [],
+        at,
+        ...(relatedIds?.length && { relatedIds }),
+        ...(mergedFrom && { mergedFrom }),
+      }),
+    ),
     ...(result.cursor && { next: result.cursor }),
   };
 }

@@ -1,7 +1,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { CustomerChangedDetail, EventIngestedDetail } from '../../events/schemas/index.ts';
+import type {
+  CustomerChangedDetail,
+  CustomerMergedDetail,
+  EventIngestedDetail,
+} from '../../events/schemas/index.ts';
 import type { BusEvent } from './bus.ts';
 
 /** Attributes that are bookkeeping, not profile data: they never count as a change. */
@@ -59,6 +63,17 @@ export function busEventsFromStream(records: DynamoDBRecord[]): { events: BusEve
       }
     } else if (entity === 'erasure' && record.eventName === 'INSERT' && after) {
       events.push({ detailType: 'customer.erased', detail: { customerId: String(after.customerId), at } });
+      source.push(index);
+    } else if (entity === 'merge' && record.eventName === 'INSERT' && after) {
+      // Once per merge, when it happens; the profile writes of the same transaction publish
+      // customer.changed (the survivor updated, the merged profiles removed) beside it.
+      const detail: CustomerMergedDetail = {
+        mergeId: String(after.mergeId),
+        survivorId: String(after.survivorId),
+        mergedIds: (after.mergedIds as unknown[]).map(String),
+        at,
+      };
+      events.push({ detailType: 'customer.merged', detail: { ...detail } });
       source.push(index);
     } else if (entity === 'event' && record.eventName === 'INSERT' && after) {
       const detail: EventIngestedDetail = {

@@ -222,6 +222,12 @@ export const ingestResultSchema = /* @__PURE__ */ schema(() =>
       ),
       created: z.number().check(z.int()),
       duplicates: z.number().check(z.int()),
+      customersCreated: z
+        .number()
+        .check(
+          z.int(),
+          z.meta({ description: 'Customers created for emails, phones or externalIds no customer had' }),
+        ),
     })
     .check(z.meta({ id: 'IngestResult' })),
 );

@@ -1,6 +1,6 @@
 import { createConversions, type EntityItem } from 'electrodb';
 import { normalizePhone } from '../customers/normalize.ts';
-import type { Actor } from '../customers/service.ts';
+import { type Actor, resolveCustomer, upsertCustomer } from '../customers/service.ts';
 import { documentClient } from '../platform/aws.ts';
 import { config, tableNameFromEnv } from '../platform/config.ts';
 import { withClientCursor } from '../platform/cursor.ts';
@@ -54,14 +54,24 @@ function refKey(ref: CustomerRef): RefKey {
 /** What a key read before ingesting stands for. */
 type Lookup =
   | { entity: 'event'; eventId: string }
-  | { entity: 'identity' | 'customer' | 'erasure'; ref: RefKey };
+  | { entity: 'identity' | 'customer' | 'erasure' | 'mergedCustomer'; ref: RefKey };
 
 const { partitionKey, sortKey } = tableDefinition;
 /** Where ElectroDB records which entity (name and version) wrote an item: its `EntityIdentifiers`. */
 const ENTITY_FIELD = '__edb_e__';
 const VERSION_FIELD = '__edb_v__';
 /** The projection of every lookup: the keys to match the answer to its question, the customer, the owner. */
-const LOOKUP_ATTRIBUTES = [partitionKey, sortKey, 'customerId', ENTITY_FIELD, VERSION_FIELD] as const;
+const LOOKUP_ATTRIBUTES = [
+  partitionKey,
+  sortKey,
+  'customerId',
+  'survivorId',
+  ENTITY_FIELD,
+  VERSION_FIELD,
+] as const;
+
+/** How a reference resolved: a customer id, an erased customer, or an id merged away (followed later). */
+type Resolution = string | 'erased' | { mergedInto: string };
 
 function keyString(pk: unknown, sk: unknown): string {
   return `${String(pk)}\u0000${String(sk)}`;
@@ -84,6 +94,7 @@ function createBuilders() {
   const identity = createConversions(s.identity).byAccessPattern.byValue.fromComposite;
   const customer = createConversions(s.customer).byAccessPattern.byId.fromComposite;
   const erasure = createConversions(s.erasure).byAccessPattern.byCustomer.fromComposite;
+  const merged = createConversions(s.mergedCustomer).byAccessPattern.byCustomer.fromComposite;
   const eventKeys = createConversions(s.event).fromComposite;
   const owner = ({ schema }: { schema: { model: { entity: string; version: string } } }) => schema.model;
   return {
@@ -93,12 +104,14 @@ function createBuilders() {
       identity: owner(s.identity),
       customer: owner(s.customer),
       erasure: owner(s.erasure),
+      mergedCustomer: owner(s.mergedCustomer),
     } satisfies Record<Lookup['entity'], { entity: string; version: string }>,
     event: (eventId: string) => tableKey(event.toKeys({ eventId })),
     identity: (kind: 'email' | 'phone' | 'externalId', value: string) =>
       tableKey(identity.toKeys({ kind, value })),
     customer: (customerId: string) => tableKey(customer.toKeys({ customerId })),
     erasure: (customerId: string) => tableKey(erasure.toKeys({ customerId })),
+    mergedCustomer: (customerId: string) => tableKey(merged.toKeys({ customerId })),
     /**
      * An event item as the entity's own put stores it: its attributes, the keys of every index (built by
      * the entity) and its identifiers. About a tenth of the CPU of `put(items).params()`, which validates
@@ -118,12 +131,12 @@ function createBuilders() {
  * Everything ingest must know before it writes, in one parallel round of batch reads (at most 100 keys
  * each), projected to the few attributes it needs: which event ids are stored already and for whom, and
  * every customer reference resolved: identity items for externalId/email/phone, profiles for ids (and
- * tombstones, to tell erased from unknown).
+ * tombstones, to tell erased from unknown, and redirects, for ids merged into another customer).
  */
 async function lookUp(
   eventIds: string[],
   refs: Map<RefKey, CustomerRef>,
-): Promise<{ stored: Map<string, string>; resolved: Map<RefKey, string | 'erased'> }> {
+): Promise<{ stored: Map<string, string>; resolved: Map<RefKey, Resolution> }> {
   const build = builders();
   const questions = new Map<string, Lookup>();
   const keys: Key[] = [];
@@ -138,6 +151,7 @@ async function lookUp(
     if (ref.id) {
       ask(build.customer(ref.id), { entity: 'customer', ref: key });
       ask(build.erasure(ref.id), { entity: 'erasure', ref: key });
+      ask(build.mergedCustomer(ref.id), { entity: 'mergedCustomer', ref: key });
     } else if (ref.externalId)
       ask(build.identity('externalId', ref.externalId), { entity: 'identity', ref: key });
     else if (ref.email) ask(build.identity('email', ref.email), { entity: 'identity', ref: key });
@@ -146,8 +160,9 @@ async function lookUp(
 
   const items = await batchGet(documentClient(), tableNameFromEnv(), keys, LOOKUP_ATTRIBUTES);
   const stored = new Map<string, string>();
-  const resolved = new Map<RefKey, string | 'erased'>();
+  const resolved = new Map<RefKey, Resolution>();
   const erased: RefKey[] = [];
+  const redirected = new Map<RefKey, string>();
   for (const item of items) {
     const lookup = questions.get(keyString(item[partitionKey], item[sortKey]));
     // As ElectroDB's reads: an item some other entity (or version) wrote under the key answers nothing.
@@ -157,7 +172,11 @@ async function lookUp(
     const customerId = String(item.customerId);
     if (lookup.entity === 'event') stored.set(lookup.eventId, customerId);
     else if (lookup.entity === 'erasure') erased.push(lookup.ref);
+    else if (lookup.entity === 'mergedCustomer') redirected.set(lookup.ref, String(item.survivorId));
     else resolved.set(lookup.ref, customerId);
+  }
+  for (const [ref, survivorId] of redirected) {
+    if (!resolved.has(ref)) resolved.set(ref, { mergedInto: survivorId });
   }
   // A tombstone outranks a profile read in the same round.
   for (const ref of erased) resolved.set(ref, 'erased');
@@ -168,19 +187,42 @@ export interface IngestResult {
   results: { id: string; status: 'created' | 'duplicate'; customerId: string }[];
   created: number;
   duplicates: number;
+  /** Customers created for identities no customer had (UNKNOWN_IDENTITY=create). */
+  customersCreated: number;
+}
+
+export interface IngestOptions {
+  /** What an email, phone or externalId that no customer has does; the stage's setting by default. */
+  unknownIdentity?: 'create' | 'reject';
+}
+
+/** A merged-away id stands for its survivor; one that leads to an erased customer is erased too. */
+async function followRedirect(customerId: string): Promise<string | 'erased' | undefined> {
+  try {
+    return (await resolveCustomer(customerId)).customerId;
+  } catch (error) {
+    if (error instanceof GoneError) return 'erased';
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }
 
 /**
- * Stores a batch of events. Every item is checked before anything is written: an unknown customer
- * anywhere in the batch rejects the batch. Items whose id is already stored are reported as
- * duplicates and not written again, so a retried request changes nothing.
+ * Stores a batch of events. Every item is checked before anything is written: an erased or unknown
+ * customer id anywhere in the batch rejects the batch, and so does an unknown email, phone or externalId
+ * under UNKNOWN_IDENTITY=reject; under `create` (the default) a minimal customer is created for it
+ * through the upsert, so concurrent batches naming the same new identity still make one customer. Items
+ * whose id is already stored are reported as duplicates and not written again, so a retried request
+ * changes nothing.
  */
 export async function ingestEvents(
   events: EventInput[],
   actor: Actor,
   field = 'events',
+  options: IngestOptions = {},
 ): Promise<IngestResult> {
   const region = config().DEFAULT_PHONE_REGION;
+  const unknownIdentity = options.unknownIdentity ?? config().UNKNOWN_IDENTITY;
   const refs = new Map<RefKey, CustomerRef>();
   const itemRefs = events.map((event, i) => {
     const ref = event.customer.phone
@@ -192,21 +234,51 @@ export async function ingestEvents(
   });
 
   const build = builders();
-  const { stored, resolved } = await lookUp(
+  const looked = await lookUp(
     events.map((e) => e.id),
     refs,
   );
+  const { stored } = looked;
+  const resolved = new Map<RefKey, string | 'erased'>();
+  await Promise.all(
+    [...looked.resolved].map(async ([key, resolution]) => {
+      const id = typeof resolution === 'object' ? await followRedirect(resolution.mergedInto) : resolution;
+      if (id !== undefined) resolved.set(key, id);
+    }),
+  );
 
   const errors: FieldError[] = [];
+  const toCreate = new Set<RefKey>();
   itemRefs.forEach((key, i) => {
     const customerId = resolved.get(key);
     if (customerId === undefined) {
-      errors.push({ path: `${field}[${i}].customer`, message: `no customer has ${key.replace(':', ' ')}` });
+      if (unknownIdentity === 'create' && !key.startsWith('id:')) toCreate.add(key);
+      else
+        errors.push({ path: `${field}[${i}].customer`, message: `no customer has ${key.replace(':', ' ')}` });
     } else if (customerId === 'erased') {
       errors.push({ path: `${field}[${i}].customer`, message: 'the customer was erased' });
     }
   });
   if (errors.length > 0) throw new UnprocessableError(errors);
+
+  // Only once the whole batch is known to be storable: a rejected batch creates no customer. Customers
+  // created here stay if the write below fails; the retry resolves to them.
+  let customersCreated = 0;
+  await Promise.all(
+    [...toCreate].map(async (key) => {
+      const ref = refs.get(key) as CustomerRef;
+      const { customer, outcome } = await upsertCustomer(
+        {
+          ...(ref.email && { email: ref.email }),
+          ...(ref.phone && { phone: ref.phone }),
+          ...(ref.externalId && { externalId: ref.externalId }),
+        },
+        actor,
+      );
+      if (outcome === 'created') customersCreated++;
+      resolved.set(key, customer.id);
+    }),
+  );
 
   const receivedAt = new Date().toISOString();
   const retentionSeconds = config().EVENT_RETENTION_DAYS * 86_400;
@@ -234,27 +306,33 @@ export async function ingestEvents(
     });
   });
   await batchPut(documentClient(), tableNameFromEnv(), toWrite.map(build.eventItem));
-  return { results, created: toWrite.length, duplicates: events.length - toWrite.length };
+  return {
+    results,
+    created: toWrite.length,
+    duplicates: events.length - toWrite.length,
+    customersCreated,
+  };
 }
 
-export async function ingestOrders(orders: OrderInput[], actor: Actor): Promise<IngestResult> {
-  const result = await ingestEvents(orders.map(orderToEvent), actor, 'orders');
+export async function ingestOrders(
+  orders: OrderInput[],
+  actor: Actor,
+  options: IngestOptions = {},
+): Promise<IngestResult> {
+  const result = await ingestEvents(orders.map(orderToEvent), actor, 'orders', options);
   // Report the caller's own ids, not the stored namespaced ones.
   result.results = result.results.map((r, i) => ({ ...r, id: orders[i]?.id ?? r.id }));
   return result;
 }
 
-export async function timeline(customerId: string, query: TimelineQuery) {
+export async function timeline(requestedId: string, query: TimelineQuery) {
   if (query.since && query.until && Date.parse(query.since) > Date.parse(query.until)) {
     throw ValidationError.field('query.since', 'must not be after until');
   }
   const s = store().entities;
-  const profile = await s.customer.get({ customerId }).go({ attributes: ['customerId'] });
-  if (!profile.data) {
-    const erased = await s.erasure.get({ customerId }).go();
-    if (erased.data) throw new GoneError(`Customer ${customerId} was erased`);
-    throw new NotFoundError(`Customer ${customerId} does not exist`);
-  }
+  const profile = await s.customer.get({ customerId: requestedId }).go({ attributes: ['customerId'] });
+  // An id merged away shows its survivor's timeline, where its events are moved to.
+  const customerId = profile.data ? requestedId : (await resolveCustomer(requestedId)).customerId;
   const since = query.since ? new Date(query.since).toISOString() : '0000';
   const until = query.until ? `${new Date(query.until).toISOString()}~` : '9999';
   let q = s.event.query.timeline({ customerId }).between({ occurredAt: since }, { occurredAt: until });

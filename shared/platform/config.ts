@@ -25,6 +25,11 @@ const schema = z.object({
   ),
   /** Days a raw (non-order) event is kept after it happened; orders and refunds are kept. */
   EVENT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 395),
+  /**
+   * What an event or order naming an email, phone or externalId that no customer has does: `create`
+   * a minimal customer with that identity, or `reject` the batch with 422 naming the item.
+   */
+  UNKNOWN_IDENTITY: z._default(z.enum(['create', 'reject']), 'create'),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 1_048_576),
 });

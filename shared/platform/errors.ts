@@ -71,6 +71,12 @@ export class ConflictError extends DomainError {
   readonly title = 'Conflict';
 }
 
+/** A conflict the caller resolves by changing named fields (e.g. which externalId a merge keeps). */
+export class FieldConflictError extends ValidationError {
+  override readonly status = 409;
+  override readonly title = 'Conflict';
+}
+
 export class GoneError extends DomainError {
   readonly status = 410;
   readonly title = 'Gone';

@@ -9,6 +9,8 @@ import { Erasure } from './entities/erasure.ts';
 import { CustomerEvent } from './entities/event.ts';
 import { IdempotencyRecord } from './entities/idempotency.ts';
 import { Identity } from './entities/identity.ts';
+import { Merge } from './entities/merge.ts';
+import { MergedCustomer } from './entities/merged-customer.ts';
 
 const entities = {
   customer: Customer,
@@ -19,6 +21,8 @@ const entities = {
   attributeDefinition: AttributeDefinition,
   erasure: Erasure,
   idempotency: IdempotencyRecord,
+  merge: Merge,
+  mergedCustomer: MergedCustomer,
 };
 
 let service: Service<typeof entities> | undefined;

@@ -164,7 +164,7 @@ describe('bad input writes nothing', () => {
           {
             id: 'u1',
             type: 'app_open',
-            customer: { externalId: 'no-such' },
+            customer: { id: '01K00000000000000000000000' },
             occurredAt: '2026-01-01T00:00:00Z',
           },
         ],

@@ -58,7 +58,9 @@ describe('event ingest', () => {
         },
       ],
     }).events;
-    const error = await ingestEvents(batch, actor).catch((e: unknown) => e);
+    const error = await ingestEvents(batch, actor, 'events', { unknownIdentity: 'reject' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UnprocessableError);
     expect((error as InstanceType<typeof UnprocessableError>).errors).toEqual([
       { path: 'events[1].customer', message: 'no customer has email nobody@nowhere.example' },

@@ -87,4 +87,28 @@ describe('busEventsFromStream', () => {
     expect(events[0]?.detail).toMatchObject({ eventId: 'e1', amount: 5, currency: 'CNY', orderId: 'o1' });
     expect(source).toEqual([1, 2, 3]);
   });
+
+  it('publishes customer.merged once per merge, with the survivor and the merged ids', () => {
+    // Prepare
+    const job = {
+      __edb_e__: 'merge',
+      mergeId: 'M1',
+      survivorId: 'C1',
+      mergedIds: ['C2', 'C3'],
+      status: 'moving',
+    };
+    // Act
+    const { events } = busEventsFromStream([
+      record('INSERT', undefined, job),
+      record('MODIFY', job, { ...job, status: 'merged' }),
+    ]);
+    // Assess
+    expect(events).toEqual([
+      {
+        detailType: 'customer.merged',
+        detail: { mergeId: 'M1', survivorId: 'C1', mergedIds: ['C2', 'C3'], at: expect.any(String) },
+      },
+    ]);
+    expect(busDetailSchemas['customer.merged'].safeParse(events[0]?.detail).success).toBe(true);
+  });
 });

@@ -9,11 +9,18 @@ export const AuditEntry = new Entity({
   attributes: {
     customerId: { type: 'string', required: true },
     auditId: { type: 'string', required: true },
-    action: { type: ['created', 'updated', 'erased', 'erasure_completed'] as const, required: true },
+    action: {
+      type: ['created', 'updated', 'erased', 'erasure_completed', 'merged', 'merge_completed'] as const,
+      required: true,
+    },
     actorKeyId: { type: 'string', required: true },
     actorName: { type: 'string' },
     fields: { type: 'list', items: { type: 'string' } },
     at: { type: 'string', required: true },
+    /** On a `merged` entry: the other customers of the merge (the survivor, or the merged-away ids). */
+    relatedIds: { type: 'list', items: { type: 'string' } },
+    /** On an entry copied from a merged-away customer's trail: that customer's id. */
+    mergedFrom: { type: 'string' },
   },
   indexes: {
     byCustomer: {

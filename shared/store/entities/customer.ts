@@ -1,16 +1,22 @@
 import { Entity } from 'electrodb';
 
 /**
- * A customer profile. One item per customer; identities (email, phone, externalId) live in their own
- * items so that uniqueness can be guaranteed with conditional writes.
+ * A customer profile. One item per customer; identities (every email, phone and external id) live in
+ * their own items so that uniqueness can be guaranteed with conditional writes.
  */
 export const Customer = new Entity({
   model: { service: 'cohort', entity: 'customer', version: '1' },
   attributes: {
     customerId: { type: 'string', required: true },
     externalId: { type: 'string' },
+    /** External ids the customer kept from merges; each still resolves through its identity item. */
+    externalIdAliases: { type: 'list', items: { type: 'string' } },
+    /** The primary email: `emails[0]`, kept as its own attribute so the single-address API stays. */
     email: { type: 'string' },
+    /** Every email, primary first. Items written before lists existed have `email` only. */
+    emails: { type: 'list', items: { type: 'string' } },
     phone: { type: 'string' },
+    phones: { type: 'list', items: { type: 'string' } },
     name: { type: 'string' },
     givenName: { type: 'string' },
     familyName: { type: 'string' },
