@@ -15,6 +15,7 @@ export interface Benchmark {
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'api-overhead': () => import('./api-overhead.ts'),
   'cold-start': () => import('./cold-start.ts'),
+  dedup: () => import('./dedup.ts'),
 };
 
 function usage(): string {

@@ -66,7 +66,7 @@ export interface Features {
   externalId?: string;
 }
 
-const HAN = /\p{Script=Han}/u;
+const HAN_ALL = /\p{Script=Han}/gu;
 const HAN_RUN = /(\p{Script=Han}+)/u;
 
 /**
@@ -113,21 +113,36 @@ export function nameTokens(text: string): string[] {
   return tokens;
 }
 
+/** Names and places repeat a lot (张伟, 广州): their forms are cached, the cache dropped whole when full. */
+const FORM_CACHE_LIMIT = 100_000;
+const nameCache = new Map<string, Omit<NameForm, 'path'> | null>();
+const placeCache = new Map<string, string | null>();
+
+function cached<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = make();
+  if (cache.size >= FORM_CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 function nameForm(path: string, text: string): NameForm | undefined {
-  const tokens = nameTokens(text);
-  const joined = tokens.join('');
-  if (!joined) return undefined;
-  const display = text.normalize('NFC').trim().replace(/\s+/gu, ' ');
-  const han = [...text.normalize('NFKC')].filter((c) => HAN.test(c)).join('');
-  return {
-    path,
-    hasHan: han.length > 0,
-    han,
-    tokens,
-    joined,
-    anagram: [...joined].sort().join(''),
-    display,
-  };
+  const form = cached(nameCache, text, () => {
+    const tokens = nameTokens(text);
+    const joined = tokens.join('');
+    if (!joined) return null;
+    const han = text.normalize('NFKC').match(HAN_ALL)?.join('') ?? '';
+    return {
+      hasHan: han.length > 0,
+      han,
+      tokens,
+      joined,
+      anagram: [...joined].sort().join(''),
+      display: text.normalize('NFC').trim().replace(/\s+/gu, ' '),
+    };
+  });
+  return form ? { path, ...form } : undefined;
 }
 
 /** Providers whose addresses ignore dots in the local part. */
@@ -208,6 +223,10 @@ function phoneForm(path: string, raw: string): PhoneForm | undefined {
 /** 广州市 and "Guangzhou City" are one city: administrative suffixes go, Chinese becomes pinyin. */
 function placeKey(text: string | undefined): string | undefined {
   if (!text) return undefined;
+  return cached(placeCache, text, () => placeKeyOf(text)) ?? undefined;
+}
+
+function placeKeyOf(text: string): string | null {
   const trimmed = text
     .normalize('NFKC')
     .trim()
@@ -215,7 +234,7 @@ function placeKey(text: string | undefined): string | undefined {
   const key = nameTokens(trimmed)
     .filter((t) => !['city', 'province', 'shi', 'sheng'].includes(t))
     .join('');
-  return key || undefined;
+  return key || null;
 }
 
 function birthdayOf(birthday: DedupeProfile['birthday']): Features['birthday'] {
