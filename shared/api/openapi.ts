@@ -2,6 +2,15 @@ import { toJSONSchema } from 'zod/v4/core';
 import { type FunctionName, functions } from '../../functions/manifest.ts';
 import { apiKeyCreateSchema, apiKeyIdParams, apiKeySchema } from '../apikeys/schema.ts';
 import {
+  dismissalSchema,
+  duplicateListSchema,
+  duplicatesQuery,
+  pairIdParams,
+  scanIdParams,
+  scanStartSchema,
+  scanView,
+} from '../customers/dedupe/schema.ts';
+import {
   attributeDefinitionSchema,
   attributeDefinitionView,
   attributeNameParams,
@@ -68,7 +77,10 @@ const auditSchema = z
   .check(z.meta({ id: 'AuditTrail' }));
 
 export const routeDocs: Record<
-  Exclude<FunctionName, 'authorizer' | 'erasureWorker' | 'erasureSweeper' | 'changePublisher'>,
+  Exclude<
+    FunctionName,
+    'authorizer' | 'erasureWorker' | 'erasureSweeper' | 'changePublisher' | 'dedupeWorker'
+  >,
   RouteDoc
 > = {
   openapi: { summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document' } } },
@@ -165,6 +177,43 @@ export const routeDocs: Record<
     responses: {
       200: { description: 'Per-item results', schema: ingestResultSchema },
       422: { description: 'Unknown or erased customer' },
+    },
+  },
+  duplicatesScanStart: {
+    summary: 'Start a duplicate-detection scan',
+    description:
+      'Finds customers that are likely one person although their identities differ (other emails, name spellings in other scripts or orders, phone formats, same birthday and city). Runs as a job over table segments and block shards; poll the scan, then list its pairs.',
+    body: scanStartSchema,
+    idempotent: true,
+    responses: { 202: { description: 'Scan started', schema: scanView, headers: ['Location'] } },
+  },
+  duplicatesScanGet: {
+    summary: 'Status and progress of a duplicate-detection scan',
+    params: scanIdParams,
+    responses: {
+      200: { description: 'The scan', schema: scanView },
+      404: { description: 'No such scan, or it expired' },
+    },
+  },
+  duplicatesList: {
+    summary: 'Likely duplicates a scan found, best first',
+    description:
+      'Each pair with its score, the reasons (rendered from the profiles as they are now, contacts masked), small summaries and the merge call a client can make. Dismissed pairs and pairs whose customer is gone are left out, so a page may be shorter than `limit`; follow `next`.',
+    query: duplicatesQuery,
+    responses: {
+      200: { description: 'A page of pairs', schema: duplicateListSchema },
+      404: { description: 'No such scan, or it expired' },
+    },
+  },
+  duplicatesDismiss: {
+    summary: 'Mark a pair as not a duplicate',
+    description:
+      'Later scans do not list the pair again, and listings of earlier scans leave it out. Repeating it changes nothing.',
+    params: pairIdParams,
+    responses: {
+      201: { description: 'Dismissed', schema: dismissalSchema },
+      200: { description: 'Dismissed before', schema: dismissalSchema },
+      404: { description: 'A customer of the pair does not exist' },
     },
   },
   apiKeysCreate: {

@@ -9,7 +9,6 @@ export const blockKinds = {
   e: 'same mailbox after normalization',
   l: 'same email local part',
   p: 'same last 8 phone digits',
-  n: 'same name letters',
   c: 'same name letters and city',
   b: 'same name letters and birthday',
   x: 'same external id letters',
@@ -23,9 +22,9 @@ export interface BlockingKey {
 }
 
 /**
- * Largest block that is compared pair by pair. A bigger one (a very common name, a shared office
- * phone) is skipped and counted: its members still meet in the narrower blocks (name with city, name
- * with birthday) and through their emails and phones.
+ * Largest block that is compared pair by pair. A bigger one (a very common name in a big city, a
+ * shared office phone) is skipped and counted: its members still meet in their other blocks (name
+ * with birthday, emails, phones).
  */
 export const MAX_BLOCK = 50;
 
@@ -44,9 +43,6 @@ const GENERIC_LOCAL_PARTS = new Set([
   'test',
 ]);
 
-/** Shortest name (in letters) that blocks on its own; shorter ones only block with a city or birthday. */
-const MIN_NAME_LETTERS = 4;
-
 export function blockingKeys(features: Features): BlockingKey[] {
   const keys = new Map<string, BlockKind>();
   const add = (kind: BlockKind, value: string) => keys.set(`${kind}:${value}`, kind);
@@ -55,8 +51,10 @@ export function blockingKeys(features: Features): BlockingKey[] {
     if (email.local.length >= 5 && !GENERIC_LOCAL_PARTS.has(email.local)) add('l', email.local);
   }
   for (const phone of features.phones) add('p', phone.last8);
+  // A name blocks only together with a city or a birthday. A shared name alone scores below any useful
+  // bar (see reasons.ts), and name-only blocks grow with the customer base: they would cost most of the
+  // comparisons and find nothing the narrower blocks and the email and phone blocks do not.
   for (const name of features.names) {
-    if (name.anagram.length >= MIN_NAME_LETTERS) add('n', name.anagram);
     if (features.city) add('c', `${name.anagram}|${features.city}`);
     if (features.birthday) add('b', `${name.anagram}|${features.birthday.month}`);
   }

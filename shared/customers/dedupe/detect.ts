@@ -37,7 +37,7 @@ export interface DetectionOptions {
   maxBlock?: number;
 }
 
-const KIND_CODES: Record<BlockKind, number> = { e: 0, l: 1, p: 2, n: 3, c: 4, b: 5, x: 6 };
+const KIND_CODES: Record<BlockKind, number> = { e: 0, l: 1, p: 2, c: 3, b: 4, x: 5 };
 const KINDS = Object.keys(KIND_CODES) as BlockKind[];
 
 /** A 40-bit hash of a blocking key: its kind in the top 3 bits, 37 bits of two FNV-1a variants below. */

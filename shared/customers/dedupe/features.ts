@@ -114,7 +114,7 @@ export function nameTokens(text: string): string[] {
 }
 
 /** Names and places repeat a lot (张伟, 广州): their forms are cached, the cache dropped whole when full. */
-const FORM_CACHE_LIMIT = 100_000;
+const FORM_CACHE_LIMIT = 300_000;
 const nameCache = new Map<string, Omit<NameForm, 'path'> | null>();
 const placeCache = new Map<string, string | null>();
 
