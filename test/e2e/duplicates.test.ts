@@ -77,7 +77,7 @@ describe('duplicate detection over HTTP', () => {
       email: `liam.${run}@outlook.com`,
       birthday: { date: '1985-07-09' },
     });
-    await create('liam-2', { name: 'Liam Johnson', email: `liam.${run}@outlok.com` });
+    await create('liam-2', { name: 'Liam Johnson', email: `liam.${run}@outlouk.com` });
     await create('fang-1', {
       name: '王芳',
       externalId: `crm-${run}-1`,
