@@ -16,6 +16,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'api-overhead': () => import('./api-overhead.ts'),
   'cold-start': () => import('./cold-start.ts'),
   'model-fit': () => import('./model-fit.ts'),
+  dedup: () => import('./dedup.ts'),
 };
 
 function usage(): string {

@@ -21,6 +21,12 @@ export const queues = {
     visibilityTimeoutSeconds: 360,
     maxReceiveCount: 5,
   },
+  dedupe: {
+    description: 'Duplicate-detection scans: plan, one page of a table segment, one page of a block shard',
+    // Six times the worker's timeout.
+    visibilityTimeoutSeconds: 720,
+    maxReceiveCount: 5,
+  },
 } as const satisfies Record<string, QueueSpec>;
 export type QueueName = keyof typeof queues;
 
@@ -203,6 +209,38 @@ export const functions = {
     description: 'Re-queues merges that have not finished, so none is left half-moved',
     trigger: { kind: 'schedule', expression: 'rate(15 minutes)', description: 'Re-drive unfinished merges' },
     resources: { table: 'read', queues: { merge: 'send' } },
+  },
+  duplicatesScanStart: {
+    entry: 'functions/http/duplicates-scan-start.ts',
+    description: 'Starts a duplicate-detection scan over all customers',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/duplicates/scans', scope: 'admin' },
+    resources: { table: 'readwrite', queues: { dedupe: 'send' } },
+  },
+  duplicatesScanGet: {
+    entry: 'functions/http/duplicates-scan-get.ts',
+    description: 'Status and progress of a duplicate-detection scan',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/duplicates/scans/{scanId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  duplicatesList: {
+    entry: 'functions/http/duplicates-list.ts',
+    description: 'Lists the likely duplicates a scan found, best first, with reasons',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/duplicates', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  duplicatesDismiss: {
+    entry: 'functions/http/duplicates-dismiss.ts',
+    description: 'Marks a pair of customers as not a duplicate, for this and later scans',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/duplicates/{pairId}/dismiss', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  dedupeWorker: {
+    entry: 'functions/queue/dedupe-worker.ts',
+    description: 'Runs a scan a page at a time: table segments to blocking keys, then blocks to scored pairs',
+    trigger: { kind: 'queue', queue: 'dedupe', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    resources: { table: 'readwrite', queues: { dedupe: 'send' } },
+    memoryMb: 1024,
+    timeoutSeconds: 120,
   },
   changePublisher: {
     entry: 'functions/stream/change-publisher.ts',

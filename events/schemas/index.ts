@@ -13,6 +13,28 @@ export type ErasureMessage = z.output<typeof erasureMessage>;
 export const mergeMessage = z.strictObject({ mergeId: z.string().check(z.minLength(1)) });
 export type MergeMessage = z.output<typeof mergeMessage>;
 
+/** SQS `dedupe` queue body: one step of a duplicate-detection scan. */
+export const dedupeMessage = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('plan'), scanId: z.string().check(z.minLength(1)) }),
+  z.strictObject({
+    kind: z.literal('segment'),
+    scanId: z.string().check(z.minLength(1)),
+    segment: z.number().check(z.int(), z.minimum(0)),
+    page: z.number().check(z.int(), z.minimum(0)),
+    /** The table's LastEvaluatedKey of the previous page, as JSON. */
+    startKey: z.optional(z.string()),
+  }),
+  z.strictObject({
+    kind: z.literal('score'),
+    scanId: z.string().check(z.minLength(1)),
+    shard: z.number().check(z.int(), z.minimum(0)),
+    page: z.number().check(z.int(), z.minimum(0)),
+    /** Sort key of the last entry of the previous page. */
+    after: z.optional(z.string()),
+  }),
+]);
+export type DedupeMessage = z.output<typeof dedupeMessage>;
+
 /** Bus `customer.changed`: a profile was created, updated or removed (erasure included). */
 export const customerChangedDetail = z.object({
   customerId: z.string(),

@@ -2,6 +2,15 @@ import { toJSONSchema } from 'zod/v4/core';
 import { type FunctionName, functions } from '../../functions/manifest.ts';
 import { apiKeyCreateSchema, apiKeyIdParams, apiKeySchema } from '../apikeys/schema.ts';
 import {
+  dismissalSchema,
+  duplicateListSchema,
+  duplicatesQuery,
+  pairIdParams,
+  scanIdParams,
+  scanStartSchema,
+  scanView,
+} from '../customers/dedupe/schema.ts';
+import {
   mergeIdParams,
   mergeJobSchema,
   mergePreviewSchema,
@@ -75,13 +84,13 @@ const auditSchema = z
   })
   .check(z.meta({ id: 'AuditTrail' }));
 
-export const routeDocs: Record<
-  Exclude<
-    FunctionName,
-    'authorizer' | 'erasureWorker' | 'erasureSweeper' | 'mergeWorker' | 'mergeSweeper' | 'changePublisher'
-  >,
-  RouteDoc
-> = {
+/** The functions behind HTTP routes: each must be documented, and only they. */
+type HttpFunctionName = {
+  [K in FunctionName]: (typeof functions)[K]['trigger'] extends { kind: 'http' } ? K : never;
+}[FunctionName];
+type HttpTrigger = Extract<(typeof functions)[FunctionName]['trigger'], { kind: 'http' }>;
+
+export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
   openapi: { summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document' } } },
   customersUpsert: {
     summary: 'Create or update a customer by identity',
@@ -211,6 +220,43 @@ export const routeDocs: Record<
       422: { description: 'Unknown or erased customer' },
     },
   },
+  duplicatesScanStart: {
+    summary: 'Start a duplicate-detection scan',
+    description:
+      'Finds customers that are likely one person although their identities differ (other emails, name spellings in other scripts or orders, phone formats, same birthday and city). Runs as a job over table segments and block shards; poll the scan, then list its pairs.',
+    body: scanStartSchema,
+    idempotent: true,
+    responses: { 202: { description: 'Scan started', schema: scanView, headers: ['Location'] } },
+  },
+  duplicatesScanGet: {
+    summary: 'Status and progress of a duplicate-detection scan',
+    params: scanIdParams,
+    responses: {
+      200: { description: 'The scan', schema: scanView },
+      404: { description: 'No such scan, or it expired' },
+    },
+  },
+  duplicatesList: {
+    summary: 'Likely duplicates a scan found, best first',
+    description:
+      'Each pair with its score, the reasons (rendered from the profiles as they are now, contacts masked), small summaries and the merge call a client can make. Dismissed pairs and pairs whose customer is gone are left out, so a page may be shorter than `limit`; follow `next`.',
+    query: duplicatesQuery,
+    responses: {
+      200: { description: 'A page of pairs', schema: duplicateListSchema },
+      404: { description: 'No such scan, or it expired' },
+    },
+  },
+  duplicatesDismiss: {
+    summary: 'Mark a pair as not a duplicate',
+    description:
+      'Later scans do not list the pair again, and listings of earlier scans leave it out. Repeating it changes nothing.',
+    params: pairIdParams,
+    responses: {
+      201: { description: 'Dismissed', schema: dismissalSchema },
+      200: { description: 'Dismissed before', schema: dismissalSchema },
+      404: { description: 'A customer of the pair does not exist' },
+    },
+  },
   apiKeysCreate: {
     summary: 'Create an API key',
     body: apiKeyCreateSchema,
@@ -293,7 +339,7 @@ export function openApiDocument(): Json {
   const problemRef = collector.convert(problem, 'output');
   const paths: Record<string, Record<string, Json>> = {};
   for (const [name, doc] of Object.entries(routeDocs) as [keyof typeof routeDocs, RouteDoc][]) {
-    const trigger = functions[name].trigger;
+    const trigger = functions[name].trigger as HttpTrigger;
     const isPublic = trigger.scope === 'public';
     const responses: Json = {};
     for (const [status, r] of Object.entries(doc.responses)) {

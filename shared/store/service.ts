@@ -5,6 +5,11 @@ import { ApiKey } from './entities/api-key.ts';
 import { AttributeDefinition } from './entities/attribute-definition.ts';
 import { AuditEntry } from './entities/audit.ts';
 import { Customer } from './entities/customer.ts';
+import { DedupeBlockEntry } from './entities/dedupe-block-entry.ts';
+import { DedupeDismissal } from './entities/dedupe-dismissal.ts';
+import { DedupePair } from './entities/dedupe-pair.ts';
+import { DedupeScan } from './entities/dedupe-scan.ts';
+import { DedupeStep } from './entities/dedupe-step.ts';
 import { Erasure } from './entities/erasure.ts';
 import { CustomerEvent } from './entities/event.ts';
 import { IdempotencyRecord } from './entities/idempotency.ts';
@@ -23,6 +28,11 @@ const entities = {
   idempotency: IdempotencyRecord,
   merge: Merge,
   mergedCustomer: MergedCustomer,
+  dedupeScan: DedupeScan,
+  dedupeStep: DedupeStep,
+  dedupeBlockEntry: DedupeBlockEntry,
+  dedupePair: DedupePair,
+  dedupeDismissal: DedupeDismissal,
 };
 
 let service: Service<typeof entities> | undefined;
