@@ -7,6 +7,7 @@
 export type Scope = 'ingest' | 'read' | 'write' | 'admin';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type TableAccess = 'read' | 'readwrite';
+export type BucketAccess = 'read' | 'readwrite';
 
 /** Queues the system owns. Each gets a dead-letter queue and a depth alarm. */
 export const queues = {
@@ -32,6 +33,8 @@ export type BusDetailType = (typeof busDetailTypes)[number];
 
 export interface Resources {
   table?: TableAccess;
+  /** The files bucket (uploaded imports, exports): objects only, never bucket configuration. */
+  bucket?: BucketAccess;
   queues?: Partial<Record<QueueName, 'send'>>;
   bus?: 'put';
   ses?: 'send';
@@ -187,7 +190,9 @@ export function functionEntries(): [FunctionName, FunctionSpec][] {
 export const envNames = {
   table: 'TABLE_NAME',
   bus: 'EVENT_BUS_NAME',
+  bucket: 'FILES_BUCKET',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   pinpointApp: 'PINPOINT_APP_ID',
-  queueUrl: (queue: QueueName) => `QUEUE_URL_${queue.toUpperCase()}`,
+  // Queue names may hold dashes (import-rows); environment variable names may not.
+  queueUrl: (queue: QueueName) => `QUEUE_URL_${queue.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
 } as const;

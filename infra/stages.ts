@@ -10,6 +10,10 @@ export interface StageSettings {
   defaultPhoneRegion: string;
   /** Days raw events are kept after they happened (orders and refunds are kept). */
   eventRetentionDays: number;
+  /** Days uploaded import files and export files are kept in the files bucket before they expire. */
+  fileRetentionDays: number;
+  /** Days rejected import rows (which hold personal data) are kept. */
+  importRejectRetentionDays: number;
   /** Messages in a dead-letter queue before its alarm fires. */
   dlqAlarmThreshold: number;
   /** Messages waiting in a work queue before its depth alarm fires. */
@@ -23,6 +27,8 @@ export interface StageSettings {
 
 export const stages = {
   dev: {
+    fileRetentionDays: 3,
+    importRejectRetentionDays: 7,
     retainData: false,
     logRetentionDays: 14,
     defaultPhoneRegion: 'CN',
@@ -34,6 +40,8 @@ export const stages = {
     apiBurstLimit: 100,
   },
   staging: {
+    fileRetentionDays: 7,
+    importRejectRetentionDays: 30,
     retainData: true,
     logRetentionDays: 30,
     defaultPhoneRegion: 'CN',
@@ -45,6 +53,8 @@ export const stages = {
     apiBurstLimit: 400,
   },
   prod: {
+    fileRetentionDays: 7,
+    importRejectRetentionDays: 30,
     retainData: true,
     logRetentionDays: 365,
     defaultPhoneRegion: 'CN',
@@ -56,6 +66,8 @@ export const stages = {
     apiBurstLimit: 2000,
   },
   local: {
+    fileRetentionDays: 7,
+    importRejectRetentionDays: 30,
     retainData: false,
     logRetentionDays: 7,
     defaultPhoneRegion: 'CN',
