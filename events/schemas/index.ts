@@ -9,6 +9,10 @@ import * as z from '../../shared/platform/zod.ts';
 export const erasureMessage = z.strictObject({ customerId: z.string().check(z.minLength(1)) });
 export type ErasureMessage = z.output<typeof erasureMessage>;
 
+/** SQS `export` queue body: advance this export job. */
+export const exportMessage = z.strictObject({ exportId: z.string().check(z.minLength(1)) });
+export type ExportMessage = z.output<typeof exportMessage>;
+
 /** Bus `customer.changed`: a profile was created, updated or removed (erasure included). */
 export const customerChangedDetail = z.object({
   customerId: z.string(),

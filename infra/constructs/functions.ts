@@ -87,6 +87,7 @@ export class CohortFunction extends Construct {
         STAGE: props.stage,
         DEFAULT_PHONE_REGION: settings.defaultPhoneRegion,
         EVENT_RETENTION_DAYS: String(settings.eventRetentionDays),
+        FILE_RETENTION_DAYS: String(settings.fileRetentionDays),
         // Stack traces point at the TypeScript source rather than the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -20,6 +20,7 @@ import {
   timelineQuery,
   timelineSchema,
 } from '../events/schema.ts';
+import { exportCreateSchema, exportIdParams, exportJobSchema } from '../exports/schema.ts';
 import * as z from '../platform/zod.ts';
 
 /**
@@ -67,10 +68,13 @@ const auditSchema = z
   })
   .check(z.meta({ id: 'AuditTrail' }));
 
-export const routeDocs: Record<
-  Exclude<FunctionName, 'authorizer' | 'erasureWorker' | 'erasureSweeper' | 'changePublisher'>,
-  RouteDoc
-> = {
+/** The functions behind HTTP routes: each must be documented, and only they. */
+type HttpFunctionName = {
+  [K in FunctionName]: (typeof functions)[K]['trigger'] extends { kind: 'http' } ? K : never;
+}[FunctionName];
+type HttpTrigger = Extract<(typeof functions)[FunctionName]['trigger'], { kind: 'http' }>;
+
+export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
   openapi: { summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document' } } },
   customersUpsert: {
     summary: 'Create or update a customer by identity',
@@ -167,6 +171,33 @@ export const routeDocs: Record<
       422: { description: 'Unknown or erased customer' },
     },
   },
+  exportsCreate: {
+    summary: 'Export customers as CSV or NDJSON',
+    description:
+      'Starts an export job of every customer, or those matching the listing filters. CSV cells that a spreadsheet would run as a formula are prefixed with an apostrophe; column names are the attribute paths the import accepts. Poll the job; once completed it carries a short-lived download link.',
+    body: exportCreateSchema,
+    idempotent: true,
+    responses: { 202: { description: 'Export started', schema: exportJobSchema, headers: ['Location'] } },
+  },
+  exportsGet: {
+    summary: 'An export job',
+    params: exportIdParams,
+    responses: {
+      200: { description: 'Status and progress; a download link once completed', schema: exportJobSchema },
+      404: { description: 'No such export' },
+    },
+  },
+  customersDataExport: {
+    summary: 'Export everything held about a customer',
+    description:
+      'For a request under PIPL Art. 45 or GDPR Art. 15: profile, identities, consents, events, orders, messages and the audit trail, as one JSON file. Poll the export job for the download link. The file is deleted with the customer on erasure and expires with the other export files.',
+    params: customerIdParams,
+    responses: {
+      202: { description: 'Export started', schema: exportJobSchema, headers: ['Location'] },
+      404: { description: 'No such customer' },
+      410: { description: 'The customer was erased' },
+    },
+  },
   apiKeysCreate: {
     summary: 'Create an API key',
     body: apiKeyCreateSchema,
@@ -249,7 +280,7 @@ export function openApiDocument(): Json {
   const problemRef = collector.convert(problem, 'output');
   const paths: Record<string, Record<string, Json>> = {};
   for (const [name, doc] of Object.entries(routeDocs) as [keyof typeof routeDocs, RouteDoc][]) {
-    const trigger = functions[name].trigger;
+    const trigger = functions[name].trigger as HttpTrigger;
     const isPublic = trigger.scope === 'public';
     const responses: Json = {};
     for (const [status, r] of Object.entries(doc.responses)) {

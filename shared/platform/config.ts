@@ -29,6 +29,8 @@ const schema = z.object({
   ),
   /** Days a raw (non-order) event is kept after it happened; orders and refunds are kept. */
   EVENT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 395),
+  /** Days export files (and their jobs) are kept; the bucket's lifecycle rule expires them alike. */
+  FILE_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(365)), 3),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 1_048_576),
 });

@@ -7,6 +7,7 @@ import { AuditEntry } from './entities/audit.ts';
 import { Customer } from './entities/customer.ts';
 import { Erasure } from './entities/erasure.ts';
 import { CustomerEvent } from './entities/event.ts';
+import { ExportJob } from './entities/export-job.ts';
 import { IdempotencyRecord } from './entities/idempotency.ts';
 import { Identity } from './entities/identity.ts';
 
@@ -19,6 +20,7 @@ const entities = {
   attributeDefinition: AttributeDefinition,
   erasure: Erasure,
   idempotency: IdempotencyRecord,
+  exportJob: ExportJob,
 };
 
 let service: Service<typeof entities> | undefined;
