@@ -7,6 +7,7 @@
 export type Scope = 'ingest' | 'read' | 'write' | 'admin';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type TableAccess = 'read' | 'readwrite';
+export type BucketAccess = 'read' | 'readwrite';
 
 /** Queues the system owns. Each gets a dead-letter queue and a depth alarm. */
 export const queues = {
@@ -25,6 +26,12 @@ export const queues = {
     description: 'Duplicate-detection scans: plan, one page of a table segment, one page of a block shard',
     // Six times the worker's timeout.
     visibilityTimeoutSeconds: 720,
+    maxReceiveCount: 5,
+  },
+  export: {
+    description: 'Advances export jobs: a message per step, each step as many parts as fit in one invocation',
+    // Six times the worker's timeout.
+    visibilityTimeoutSeconds: 5400,
     maxReceiveCount: 5,
   },
 } as const satisfies Record<string, QueueSpec>;
@@ -48,6 +55,8 @@ export type BusDetailType = (typeof busDetailTypes)[number];
 
 export interface Resources {
   table?: TableAccess;
+  /** The files bucket (uploaded imports, exports): objects only, never bucket configuration. */
+  bucket?: BucketAccess;
   queues?: Partial<Record<QueueName, 'send'>>;
   bus?: 'put';
   ses?: 'send';
@@ -180,11 +189,38 @@ export const functions = {
     trigger: { kind: 'http', method: 'DELETE', path: '/v1/api-keys/{keyId}', scope: 'admin' },
     resources: { table: 'readwrite' },
   },
+  exportsCreate: {
+    entry: 'functions/http/exports-create.ts',
+    description: 'Starts an export of customers as CSV or NDJSON',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/exports', scope: 'admin' },
+    resources: { table: 'readwrite', queues: { export: 'send' } },
+  },
+  exportsGet: {
+    entry: 'functions/http/exports-get.ts',
+    description: 'An export job: status, progress and, once done, a short-lived download link',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/exports/{exportId}', scope: 'admin' },
+    resources: { table: 'read', bucket: 'read' },
+  },
+  customersDataExport: {
+    entry: 'functions/http/customers-data-export.ts',
+    description: 'Starts an export of everything held about one customer (PIPL Art. 45, GDPR Art. 15)',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/customers/{customerId}/data-export', scope: 'admin' },
+    resources: { table: 'readwrite', queues: { export: 'send' } },
+  },
+  exportWorker: {
+    entry: 'functions/queue/export-worker.ts',
+    description: 'Writes export files to the files bucket, part by part, resuming from the job checkpoint',
+    trigger: { kind: 'queue', queue: 'export', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    resources: { table: 'readwrite', bucket: 'readwrite', queues: { export: 'send' } },
+    memoryMb: 512,
+    timeoutSeconds: 900,
+  },
   erasureWorker: {
     entry: 'functions/queue/erasure-worker.ts',
     description: 'Deletes the events and orders of an erased customer, page by page',
     trigger: { kind: 'queue', queue: 'erasure', batchSize: 5, maxBatchingWindowSeconds: 1 },
-    resources: { table: 'readwrite', queues: { erasure: 'send' } },
+    // The bucket: a customer's data exports hold their personal data and are deleted with them.
+    resources: { table: 'readwrite', bucket: 'readwrite', queues: { erasure: 'send' } },
     timeoutSeconds: 60,
   },
   erasureSweeper: {
@@ -261,7 +297,9 @@ export function functionEntries(): [FunctionName, FunctionSpec][] {
 export const envNames = {
   table: 'TABLE_NAME',
   bus: 'EVENT_BUS_NAME',
+  bucket: 'FILES_BUCKET',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   pinpointApp: 'PINPOINT_APP_ID',
-  queueUrl: (queue: QueueName) => `QUEUE_URL_${queue.toUpperCase()}`,
+  // Queue names may hold dashes (import-rows); environment variable names may not.
+  queueUrl: (queue: QueueName) => `QUEUE_URL_${queue.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
 } as const;

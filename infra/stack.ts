@@ -11,6 +11,7 @@ import {
 import { Api } from './constructs/api.ts';
 import { Bus } from './constructs/bus.ts';
 import { Data } from './constructs/data.ts';
+import { Files } from './constructs/files.ts';
 import { Functions } from './constructs/functions.ts';
 import { Messaging } from './constructs/messaging.ts';
 import { Observability } from './constructs/observability.ts';
@@ -47,6 +48,7 @@ export class CohortStack extends Stack {
 
     const observability = new Observability(this, 'Observability', { stage, settings });
     const { table } = new Data(this, 'Data', { stage, settings });
+    const { bucket } = new Files(this, 'Files', { stage, settings });
     const { bus } = new Bus(this, 'Events', { stage });
     const queues = new Queues(this, 'Queues', { queues: queueSpecs ?? manifestQueues, observability });
     const messaging = new Messaging(this, 'Messaging', { stage, bus, observability });
@@ -55,6 +57,7 @@ export class CohortStack extends Stack {
       stage,
       settings,
       table,
+      bucket,
       queues,
       bus,
       messaging,
@@ -67,6 +70,7 @@ export class CohortStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'FilesBucketName', { value: bucket.bucketName });
   }
 }
 

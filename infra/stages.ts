@@ -12,6 +12,10 @@ export interface StageSettings {
   eventRetentionDays: number;
   /** An event naming an unknown email, phone or externalId: create a customer for it, or reject it. */
   unknownIdentity: 'create' | 'reject';
+  /** Days uploaded import files and export files are kept in the files bucket before they expire. */
+  fileRetentionDays: number;
+  /** Days rejected import rows (which hold personal data) are kept. */
+  importRejectRetentionDays: number;
   /** Messages in a dead-letter queue before its alarm fires. */
   dlqAlarmThreshold: number;
   /** Messages waiting in a work queue before its depth alarm fires. */
@@ -25,6 +29,8 @@ export interface StageSettings {
 
 export const stages = {
   dev: {
+    fileRetentionDays: 3,
+    importRejectRetentionDays: 7,
     retainData: false,
     logRetentionDays: 14,
     defaultPhoneRegion: 'CN',
@@ -37,6 +43,8 @@ export const stages = {
     apiBurstLimit: 100,
   },
   staging: {
+    fileRetentionDays: 7,
+    importRejectRetentionDays: 30,
     retainData: true,
     logRetentionDays: 30,
     defaultPhoneRegion: 'CN',
@@ -49,6 +57,8 @@ export const stages = {
     apiBurstLimit: 400,
   },
   prod: {
+    fileRetentionDays: 7,
+    importRejectRetentionDays: 30,
     retainData: true,
     logRetentionDays: 365,
     defaultPhoneRegion: 'CN',
@@ -61,6 +71,8 @@ export const stages = {
     apiBurstLimit: 2000,
   },
   local: {
+    fileRetentionDays: 7,
+    importRejectRetentionDays: 30,
     retainData: false,
     logRetentionDays: 7,
     defaultPhoneRegion: 'CN',

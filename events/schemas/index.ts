@@ -35,6 +35,10 @@ export const dedupeMessage = z.discriminatedUnion('kind', [
 ]);
 export type DedupeMessage = z.output<typeof dedupeMessage>;
 
+/** SQS `export` queue body: advance this export job. */
+export const exportMessage = z.strictObject({ exportId: z.string().check(z.minLength(1)) });
+export type ExportMessage = z.output<typeof exportMessage>;
+
 /** Bus `customer.changed`: a profile was created, updated or removed (erasure included). */
 export const customerChangedDetail = z.object({
   customerId: z.string(),

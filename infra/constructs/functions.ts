@@ -7,9 +7,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { envNames, type FunctionSpec, type QueueName, type TableAccess } from '../../functions/manifest.ts';
+import {
+  type BucketAccess,
+  envNames,
+  type FunctionSpec,
+  type QueueName,
+  type TableAccess,
+} from '../../functions/manifest.ts';
 import type { StageSettings } from '../stages.ts';
 import { defaultFunctionTimeout, defaultLogGroupProps } from './defaults.ts';
 import type { Messaging } from './messaging.ts';
@@ -81,6 +88,7 @@ export class CohortFunction extends Construct {
         DEFAULT_PHONE_REGION: settings.defaultPhoneRegion,
         EVENT_RETENTION_DAYS: String(settings.eventRetentionDays),
         UNKNOWN_IDENTITY: settings.unknownIdentity,
+        FILE_RETENTION_DAYS: String(settings.fileRetentionDays),
         // Stack traces point at the TypeScript source rather than the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -139,6 +147,30 @@ export class CohortFunction extends Construct {
     return this;
   }
 
+  /**
+   * FILES_BUCKET plus object access, spelled out rather than the bucket's `grant*` helpers (which add
+   * tagging, retention, legal-hold and version actions nobody here uses): GetObject, and for `readwrite`
+   * PutObject and DeleteObject too (a presigned upload URL carries its signer's permissions). ListBucket,
+   * so that a missing object reads as 404 rather than 403. Never bucket configuration.
+   */
+  bindBucket(bucket: s3.IBucket, access: BucketAccess): this {
+    this.fn.addEnvironment(envNames.bucket, bucket.bucketName);
+    const objectActions =
+      access === 'readwrite' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject'];
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: objectActions, resources: [bucket.arnForObjects('*')] }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOfBucket(bucket)}.Arn>/*]`,
+      reason:
+        'Import and export files get generated keys under the imports/ and exports/ prefixes; the wildcard covers the objects of this one bucket.',
+    });
+    return this;
+  }
+
   bindBus(bus: events.IEventBus): this {
     this.fn.addEnvironment(envNames.bus, bus.eventBusName);
     bus.grantPutEventsTo(this.fn);
@@ -170,11 +202,19 @@ function logicalIdOf(table: dynamodb.ITable): string {
   return Stack.of(cfn).resolve(cfn.logicalId) as string;
 }
 
+/** The bucket's CloudFormation logical id, as cdk-nag prints it in a finding about the bucket's ARN. */
+function logicalIdOfBucket(bucket: s3.IBucket): string {
+  const cfn = bucket.node.defaultChild;
+  if (!(cfn instanceof s3.CfnBucket)) throw new Error('bindBucket expects a bucket defined in this app');
+  return Stack.of(cfn).resolve(cfn.logicalId) as string;
+}
+
 export interface FunctionsProps {
   specs: Readonly<Record<string, FunctionSpec>>;
   stage: string;
   settings: StageSettings;
   table: dynamodb.ITable;
+  bucket: s3.IBucket;
   queues: Queues;
   bus: events.IEventBus;
   messaging: Messaging;
@@ -196,6 +236,7 @@ export class Functions extends Construct {
       });
       const { resources } = spec;
       if (resources.table) fn.bindTable(props.table, resources.table);
+      if (resources.bucket) fn.bindBucket(props.bucket, resources.bucket);
       for (const queue of Object.keys(resources.queues ?? {}) as QueueName[]) {
         fn.bindQueue(queue, props.queues.get(queue).queue);
       }

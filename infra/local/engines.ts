@@ -200,20 +200,27 @@ function stopChild(child: ChildProcess, watchdog: ChildProcess | undefined): Pro
 }
 
 export interface SqsEngineOptions {
-  /** Folder for fauxqs's SQLite file; omitted means in memory. */
+  /** Folder for fauxqs's SQLite file (queues, messages); omitted means in memory. */
   dataDir?: string;
+  /**
+   * Folder for S3 objects as plain files; omitted means they live with the rest (in the SQLite file,
+   * or in memory). Files rather than SQLite blobs: imports are large and would bloat the database.
+   */
+  s3StorageDir?: string;
   port?: number;
 }
 
-/** Starts fauxqs, an SQS emulator that runs inside this process. */
+/** Starts fauxqs, the SQS and S3 emulator that runs inside this process, both on one endpoint. */
 export async function startSqs(options: SqsEngineOptions = {}): Promise<RunningEngine> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.s3StorageDir) mkdirSync(options.s3StorageDir, { recursive: true });
   const { startFauxqs } = await import('fauxqs');
   const server = await startFauxqs({
     port: options.port ?? 0,
     logger: false,
     defaultRegion: localRegion,
     ...(options.dataDir && { dataDir: options.dataDir }),
+    ...(options.s3StorageDir && { s3StorageDir: options.s3StorageDir }),
   });
   return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
 }

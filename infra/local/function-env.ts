@@ -8,7 +8,17 @@ import { localBusName, localCredentials, localRegion, localStage } from './aws-c
  */
 export interface FunctionEnvironmentInput {
   tableName: string;
-  endpoints: { dynamodb: string; sqs: string; ses: string; eventbridge: string; pinpoint: string };
+  endpoints: {
+    dynamodb: string;
+    sqs: string;
+    ses: string;
+    eventbridge: string;
+    pinpoint: string;
+    /** fauxqs serves S3 on the SQS endpoint; defaults to it. */
+    s3?: string;
+  };
+  /** The files bucket; omitted when the runtime serves functions that need none. */
+  bucket?: string;
   /** Queue name (manifest key) to its URL. */
   queueUrls: Record<string, string>;
 }
@@ -30,6 +40,8 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
     SES_ENDPOINT: input.endpoints.ses,
     EVENTBRIDGE_ENDPOINT: input.endpoints.eventbridge,
     PINPOINT_ENDPOINT: input.endpoints.pinpoint,
+    S3_ENDPOINT: input.endpoints.s3 ?? input.endpoints.sqs,
+    ...(input.bucket && { [envNames.bucket]: input.bucket }),
     [envNames.sesConfigurationSet]: localSesConfigurationSet,
     [envNames.pinpointApp]: localPinpointAppId,
     DEFAULT_PHONE_REGION: stages.local.defaultPhoneRegion,

@@ -8,6 +8,12 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  PutBucketLifecycleConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -16,6 +22,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { queues as manifestQueues, type QueueSpec } from '../../functions/manifest.ts';
 import { tableDefinition, tableName } from '../../shared/store/table.ts';
+import { filePrefixes } from '../constructs/files.ts';
+import { stages } from '../stages.ts';
 import { localCredentials, localRegion } from './aws-constants.ts';
 
 /**
@@ -172,4 +180,46 @@ async function createQueue(
   const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   if (!QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
   return QueueUrl;
+}
+
+/** The local files bucket's name; in AWS the CDK app names it. */
+export function filesBucketName(stage: string): string {
+  return `cohort-${stage}-files`;
+}
+
+/**
+ * Creates the files bucket with the lifecycle rules the CDK app gives it (fauxqs stores them without
+ * enforcing them). Path-style, as everything local addresses S3.
+ */
+export async function provisionBucket(endpoint: string, name = filesBucketName('local')): Promise<string> {
+  const client = new S3Client({
+    endpoint,
+    region: localRegion,
+    credentials: localCredentials,
+    forcePathStyle: true,
+  });
+  try {
+    const exists = await client
+      .send(new HeadBucketCommand({ Bucket: name }))
+      .then(() => true)
+      .catch(() => false);
+    if (!exists) await client.send(new CreateBucketCommand({ Bucket: name }));
+    const days = stages.local.fileRetentionDays;
+    await client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: name,
+        LifecycleConfiguration: {
+          Rules: Object.entries(filePrefixes).map(([id, prefix]) => ({
+            ID: `expire-${id}`,
+            Status: 'Enabled',
+            Filter: { Prefix: prefix },
+            Expiration: { Days: days },
+          })),
+        },
+      }),
+    );
+    return name;
+  } finally {
+    client.destroy();
+  }
 }

@@ -29,7 +29,9 @@ export interface RuntimeOptions {
   tableName: string;
   /** Every queue a queue-triggered function reads, by manifest name. */
   queues: Record<string, ProvisionedQueue>;
-  endpoints: { dynamodb: string; sqs: string; ses: string };
+  endpoints: { dynamodb: string; sqs: string; ses: string; s3?: string };
+  /** The files bucket, when one was provisioned. */
+  bucket?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Run schedules on timers; POST /_local/schedules/<name> works either way. Default true. */
@@ -108,6 +110,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       tableName: options.tableName,
       endpoints: { ...options.endpoints, ...endpoints },
       queueUrls,
+      ...(options.bucket && { bucket: options.bucket }),
     });
     if (options.applyEnv ?? true) applyFunctionEnvironment(env);
     markReady();

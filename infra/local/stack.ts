@@ -3,7 +3,7 @@ import { tableName } from '../../shared/store/table.ts';
 import { localStage } from './aws-constants.ts';
 import { checkJava, type RunningEngine, startDynamoDbLocal, startSes, startSqs } from './engines.ts';
 import { createLogger } from './log.ts';
-import { provisionQueues, provisionTable } from './provision.ts';
+import { filesBucketName, provisionBucket, provisionQueues, provisionTable } from './provision.ts';
 import { type LocalRuntime, startRuntime } from './runtime.ts';
 
 /**
@@ -25,7 +25,17 @@ export interface LocalStack {
   apiUrl: string;
   /** The environment given to the functions (also copied into this process's environment). */
   env: Record<string, string>;
-  endpoints: { dynamodb: string; sqs: string; ses: string; eventbridge: string; pinpoint: string };
+  endpoints: {
+    dynamodb: string;
+    sqs: string;
+    /** fauxqs: the same endpoint as SQS, path-style. */
+    s3: string;
+    ses: string;
+    eventbridge: string;
+    pinpoint: string;
+  };
+  /** The files bucket (import uploads, exports). */
+  bucket: string;
   /** The runtime itself: recorded bus events and messages, hand-fired schedules. */
   runtime: LocalRuntime;
   stop(): Promise<void>;
@@ -41,7 +51,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Started one by one into the list, so a failure stops exactly those that started.
     const starting = [
       startDynamoDbLocal(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
-      startSqs(dataDir ? { dataDir: join(dataDir, 'sqs') } : {}),
+      startSqs(dataDir ? { dataDir: join(dataDir, 'sqs'), s3StorageDir: join(dataDir, 's3') } : {}),
       startSes(),
     ] as const;
     const results = await Promise.allSettled(starting);
@@ -52,10 +62,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const table = await provisionTable(dynamodb.endpoint, tableName(localStage));
     const queues = await provisionQueues(sqs.endpoint);
+    const bucket = await provisionBucket(sqs.endpoint, filesBucketName(localStage));
     const runtime = await startRuntime({
       tableName: table.tableName,
       queues,
-      endpoints: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, ses: ses.endpoint },
+      bucket,
+      endpoints: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, ses: ses.endpoint, s3: sqs.endpoint },
       port: options.apiPort ?? 0,
       schedules: options.schedules ?? true,
       log,
@@ -67,10 +79,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoints: {
         dynamodb: dynamodb.endpoint,
         sqs: sqs.endpoint,
+        s3: sqs.endpoint,
         ses: ses.endpoint,
         eventbridge: runtime.endpoints.eventbridge,
         pinpoint: runtime.endpoints.pinpoint,
       },
+      bucket,
       runtime,
       async stop() {
         try {

@@ -126,6 +126,7 @@ function printWelcome(stack: LocalStack, apiKey: string, dataDir: string): void 
     ['Health', `${api}/_local/health`],
     ['DynamoDB', stack.endpoints.dynamodb],
     ['SQS', stack.endpoints.sqs],
+    ['S3', `${stack.endpoints.s3}/${stack.bucket} (path-style)`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   const lines = [
@@ -142,7 +143,8 @@ function printWelcome(stack: LocalStack, apiKey: string, dataDir: string): void 
     `    curl -s -X POST -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" \\`,
     `      -d '{"externalId":"c-1","email":"wang.fang@example.com","name":"王芳"}' ${api}/v1/customers`,
     '',
-    '  Point the AWS CLI at the engines: --endpoint-url <DynamoDB or SQS URL above>, any credentials.',
+    '  Point the AWS CLI at the engines: --endpoint-url <DynamoDB, SQS or S3 URL above>, any credentials',
+    '  (for S3 also: aws configure set default.s3.addressing_style path).',
     '  Press Ctrl-C to stop.',
     '',
   ];

@@ -35,6 +35,7 @@ import {
   timelineQuery,
   timelineSchema,
 } from '../events/schema.ts';
+import { exportCreateSchema, exportIdParams, exportJobSchema } from '../exports/schema.ts';
 import * as z from '../platform/zod.ts';
 
 /**
@@ -255,6 +256,33 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
       201: { description: 'Dismissed', schema: dismissalSchema },
       200: { description: 'Dismissed before', schema: dismissalSchema },
       404: { description: 'A customer of the pair does not exist' },
+    },
+  },
+  exportsCreate: {
+    summary: 'Export customers as CSV or NDJSON',
+    description:
+      'Starts an export job of every customer, or those matching the listing filters. CSV cells that a spreadsheet would run as a formula are prefixed with an apostrophe; column names are the attribute paths the import accepts. Poll the job; once completed it carries a short-lived download link.',
+    body: exportCreateSchema,
+    idempotent: true,
+    responses: { 202: { description: 'Export started', schema: exportJobSchema, headers: ['Location'] } },
+  },
+  exportsGet: {
+    summary: 'An export job',
+    params: exportIdParams,
+    responses: {
+      200: { description: 'Status and progress; a download link once completed', schema: exportJobSchema },
+      404: { description: 'No such export' },
+    },
+  },
+  customersDataExport: {
+    summary: 'Export everything held about a customer',
+    description:
+      'For a request under PIPL Art. 45 or GDPR Art. 15: profile, identities, consents, events, orders, messages and the audit trail, as one JSON file. Poll the export job for the download link. The file is deleted with the customer on erasure and expires with the other export files.',
+    params: customerIdParams,
+    responses: {
+      202: { description: 'Export started', schema: exportJobSchema, headers: ['Location'] },
+      404: { description: 'No such customer' },
+      410: { description: 'The customer was erased' },
     },
   },
   apiKeysCreate: {

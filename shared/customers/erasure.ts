@@ -112,6 +112,9 @@ export async function erasePage(customerId: string): Promise<'more' | 'done' | '
   }
   const record = erasure.data;
   if (record.status === 'erasing') {
+    // Data exports of the customer (files of their personal data) go before the erasure is recorded done.
+    const { deleteCustomerDataExports } = await import('../exports/service.ts');
+    await deleteCustomerDataExports(customerId);
     const now = new Date().toISOString();
     await store()
       .transaction.write(({ erasure: e, audit }) => [

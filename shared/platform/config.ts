@@ -12,12 +12,16 @@ const schema = z.object({
   /** Set for functions that declare the table in the manifest. */
   TABLE_NAME: z.optional(z.string().check(z.minLength(1))),
   EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
+  /** Set for functions that declare the files bucket in the manifest. */
+  FILES_BUCKET: z.optional(z.string().check(z.minLength(1))),
   /** Set only on the local stack: endpoints of the local engines. */
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   SQS_ENDPOINT: z.optional(z.url()),
   EVENTBRIDGE_ENDPOINT: z.optional(z.url()),
   SES_ENDPOINT: z.optional(z.url()),
   PINPOINT_ENDPOINT: z.optional(z.url()),
+  /** fauxqs serves S3 too; it is addressed path-style (http://host:port/bucket/key). */
+  S3_ENDPOINT: z.optional(z.url()),
   /** ISO 3166-1 region used to read phone numbers written without a country code. */
   DEFAULT_PHONE_REGION: z._default(
     z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as CN or US')),
@@ -30,6 +34,8 @@ const schema = z.object({
    * a minimal customer with that identity, or `reject` the batch with 422 naming the item.
    */
   UNKNOWN_IDENTITY: z._default(z.enum(['create', 'reject']), 'create'),
+  /** Days export files (and their jobs) are kept; the bucket's lifecycle rule expires them alike. */
+  FILE_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(365)), 3),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 1_048_576),
 });
@@ -61,7 +67,9 @@ export function config(env: NodeJS.ProcessEnv = process.env): Config {
 type Logger = NonNullable<DynamoDBClientConfig['logger']>;
 const quietSdkLogger = { debug: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
 
-export function sdkClientConfig(endpoint: 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT' | 'EVENTBRIDGE_ENDPOINT'): {
+export function sdkClientConfig(
+  endpoint: 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT' | 'EVENTBRIDGE_ENDPOINT' | 'S3_ENDPOINT',
+): {
   region?: string;
   endpoint?: string;
   logger: Logger;
@@ -86,5 +94,13 @@ export function tableNameFromEnv(): string {
   const name = config().TABLE_NAME;
   if (!name)
     throw new Error('Invalid configuration: TABLE_NAME is not set (declare the table in the manifest)');
+  return name;
+}
+
+/** The files bucket (imports, exports); a function that did not declare it fails here. */
+export function filesBucketFromEnv(): string {
+  const name = config().FILES_BUCKET;
+  if (!name)
+    throw new Error('Invalid configuration: FILES_BUCKET is not set (declare the bucket in the manifest)');
   return name;
 }

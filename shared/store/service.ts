@@ -12,6 +12,7 @@ import { DedupeScan } from './entities/dedupe-scan.ts';
 import { DedupeStep } from './entities/dedupe-step.ts';
 import { Erasure } from './entities/erasure.ts';
 import { CustomerEvent } from './entities/event.ts';
+import { ExportJob } from './entities/export-job.ts';
 import { IdempotencyRecord } from './entities/idempotency.ts';
 import { Identity } from './entities/identity.ts';
 import { Merge } from './entities/merge.ts';
@@ -33,6 +34,7 @@ const entities = {
   dedupeBlockEntry: DedupeBlockEntry,
   dedupePair: DedupePair,
   dedupeDismissal: DedupeDismissal,
+  exportJob: ExportJob,
 };
 
 let service: Service<typeof entities> | undefined;

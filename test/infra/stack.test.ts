@@ -511,11 +511,13 @@ describe('events and messaging', () => {
     template.hasResourceProperties('AWS::Pinpoint::SMSChannel', { Enabled: true });
   });
 
-  it('outputs the API URL, the table name and the event bus name', () => {
+  it('outputs the API URL, the table name, the event bus name and the files bucket', () => {
     // Act
     const outputs = Object.keys(template.toJSON().Outputs ?? {});
 
     // Assess
-    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'TableName', 'EventBusName']));
+    expect(outputs).toEqual(
+      expect.arrayContaining(['ApiUrl', 'TableName', 'EventBusName', 'FilesBucketName']),
+    );
   });
 });
