@@ -22,20 +22,31 @@ import type { RfmSummary } from './clv.ts';
  */
 
 export interface DayBucket {
+  /** Whole days since the Unix epoch (UTC). */
+  day: number;
   orders: number;
   netCents: number;
 }
 
-export interface MonthBucket extends DayBucket {
+export interface MonthBucket {
+  /** Month index: year * 12 + month - 1. */
+  month: number;
+  orders: number;
+  netCents: number;
   /** Bit d-1 set when day d of the month had an order. */
   mask: number;
 }
 
+/**
+ * Buckets are kept in arrays sorted by day or month rather than in records keyed by them: a copy per
+ * event is then a shallow array copy (records with hundreds of numeric keys fall into V8's slow
+ * dictionary mode and cost a millisecond to copy), and the folding of old days is a cut at the front.
+ */
 export interface PurchaseState {
-  /** Epoch day -> bucket, for days within `detailDays` of the newest day seen. */
-  days: Record<string, DayBucket>;
-  /** Month index (year * 12 + month - 1) -> bucket, for older days. */
-  months: Record<string, MonthBucket>;
+  /** Days within `detailDays` of the newest day seen, sorted by day. */
+  days: DayBucket[];
+  /** Older days folded into their months, sorted by month. */
+  months: MonthBucket[];
   /** Earliest day any event touched and the net value booked on it: the first occasion's value. */
   first: { day: number; netCents: number } | null;
   /** Newest day any event touched. */
@@ -81,7 +92,7 @@ export interface FoldContext {
 const DAY_MS = 86_400_000;
 
 export function emptyPurchaseState(): PurchaseState {
-  return { days: {}, months: {}, first: null, newestDay: null, seen: [] };
+  return { days: [], months: [], first: null, newestDay: null, seen: [] };
 }
 
 /**
@@ -97,35 +108,27 @@ export function applyPurchase(
 ): { state: PurchaseState; applied: boolean } {
   const { day, cents } = validate(event, context);
   const fingerprint = fingerprintOf(event.kind === 'order' ? `o:${event.orderId}` : `r:${event.refundId}`);
-  const at = lowerBound(state.seen, fingerprint);
+  const at = lowerBoundBy(state.seen, fingerprint, (v) => v);
   if (state.seen[at] === fingerprint) return { state, applied: false };
-  const seen = [...state.seen.slice(0, at), fingerprint, ...state.seen.slice(at)];
+  const seen = state.seen.slice();
+  seen.splice(at, 0, fingerprint);
   const isOrder = event.kind === 'order';
   const contribution = { orders: isOrder ? 1 : 0, netCents: isOrder ? cents : -cents };
 
   const newestDay = state.newestDay === null ? day : Math.max(state.newestDay, day);
-  let days = { ...state.days };
-  let months = { ...state.months };
   const cutoff = newestDay - context.detailDays;
-  if (day >= cutoff) {
-    const bucket = days[day] ?? { orders: 0, netCents: 0 };
-    days[day] = {
-      orders: bucket.orders + contribution.orders,
-      netCents: bucket.netCents + contribution.netCents,
-    };
-  } else {
-    months = addToMonth(months, day, contribution);
+  let days = state.days;
+  let months = state.months;
+  if (day >= cutoff) days = addToDay(days, day, contribution);
+  else months = addToMonth(months, day, contribution);
+  // Days that fell out of the detail horizon move into their months; they are at the front.
+  let moved = 0;
+  while (moved < days.length && (days[moved] as DayBucket).day < cutoff) {
+    const old = days[moved] as DayBucket;
+    months = addToMonth(months, old.day, old);
+    moved++;
   }
-  // Days that fell out of the detail horizon move into their months.
-  if (state.newestDay !== null && newestDay > state.newestDay) {
-    const kept: Record<string, DayBucket> = {};
-    for (const [key, bucket] of Object.entries(days)) {
-      const d = Number(key);
-      if (d >= cutoff) kept[key] = bucket;
-      else months = addToMonth(months, d, bucket);
-    }
-    days = kept;
-  }
+  if (moved > 0) days = days.slice(moved);
   const first =
     state.first === null || day < state.first.day
       ? { day, netCents: contribution.netCents }
@@ -135,23 +138,51 @@ export function applyPurchase(
   return { state: { days, months, first, newestDay, seen }, applied: true };
 }
 
-function addToMonth(
-  months: Record<string, MonthBucket>,
+function addToDay(
+  days: readonly DayBucket[],
   day: number,
-  add: DayBucket,
-): Record<string, MonthBucket> {
+  add: { orders: number; netCents: number },
+): DayBucket[] {
+  const at = lowerBoundBy(days, day, (b) => b.day);
+  const out = days.slice();
+  const bucket = days[at];
+  if (bucket?.day === day) {
+    out[at] = { day, orders: bucket.orders + add.orders, netCents: bucket.netCents + add.netCents };
+  } else out.splice(at, 0, { day, orders: add.orders, netCents: add.netCents });
+  return out;
+}
+
+function addToMonth(
+  months: readonly MonthBucket[],
+  day: number,
+  add: { orders: number; netCents: number },
+): MonthBucket[] {
   const date = new Date(day * DAY_MS);
-  const key = String(date.getUTCFullYear() * 12 + date.getUTCMonth());
-  const bucket = months[key] ?? { orders: 0, netCents: 0, mask: 0 };
+  const month = date.getUTCFullYear() * 12 + date.getUTCMonth();
   const bit = add.orders > 0 ? 1 << (date.getUTCDate() - 1) : 0;
-  return {
-    ...months,
-    [key]: {
+  const at = lowerBoundBy(months, month, (b) => b.month);
+  const out = months.slice();
+  const bucket = months[at];
+  if (bucket?.month === month) {
+    out[at] = {
+      month,
       orders: bucket.orders + add.orders,
       netCents: bucket.netCents + add.netCents,
       mask: (bucket.mask | bit) >>> 0,
-    },
-  };
+    };
+  } else out.splice(at, 0, { month, orders: add.orders, netCents: add.netCents, mask: bit >>> 0 });
+  return out;
+}
+
+function lowerBoundBy<T>(sorted: readonly T[], value: number, key: (item: T) => number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(sorted[mid] as T) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function validate(event: PurchaseEvent, context: FoldContext): { day: number; cents: number } {
@@ -199,17 +230,6 @@ export function fingerprintOf(id: string): number {
   return (h1 >>> 11) * 2 ** 32 + h2;
 }
 
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as number) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export interface WindowFigures {
   orders: number;
   revenue: number;
@@ -250,18 +270,18 @@ export function purchaseMetrics(
     if (firstPurchaseDay === null || day < firstPurchaseDay) firstPurchaseDay = day;
     if (lastPurchaseDay === null || day > lastPurchaseDay) lastPurchaseDay = day;
   };
-  for (const [key, bucket] of Object.entries(state.months)) {
+  for (const bucket of state.months) {
     orders += bucket.orders;
     cents += bucket.netCents;
-    const month = Number(key);
+    const month = bucket.month;
     const start = Math.floor(Date.UTC(Math.floor(month / 12), month % 12, 1) / DAY_MS);
     for (let d = 0; d < 31; d++) if (bucket.mask & (1 << d)) seeDay(start + d);
   }
   const windows: Record<string, WindowFigures> = {};
   for (const w of windowDays) windows[String(w)] = { orders: 0, revenue: 0 };
   const windowCents = windowDays.map(() => 0);
-  for (const [key, bucket] of Object.entries(state.days)) {
-    const day = Number(key);
+  for (const bucket of state.days) {
+    const day = bucket.day;
     orders += bucket.orders;
     cents += bucket.netCents;
     if (bucket.orders > 0) seeDay(day);

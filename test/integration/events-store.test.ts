@@ -139,6 +139,7 @@ describe('event ingest storage', () => {
       ],
       created: 2,
       duplicates: 1,
+      customersCreated: 0,
     });
     expect(await storedEvents(a.id)).toEqual([before]);
     expect(await storedEvents(b.id)).toHaveLength(2);
@@ -184,8 +185,10 @@ describe('event ingest storage', () => {
         },
       ],
     }).events;
-    // Act
-    const error = await ingestEvents(events, actor).catch((e: unknown) => e);
+    // Act: an erased customer's identities are gone, so under `reject` its externalId is unknown.
+    const error = await ingestEvents(events, actor, 'events', { unknownIdentity: 'reject' }).catch(
+      (e: unknown) => e,
+    );
     // Assess
     expect(error).toBeInstanceOf(UnprocessableError);
     expect((error as InstanceType<typeof UnprocessableError>).errors).toEqual([
