@@ -334,7 +334,7 @@ async function handOnSegment(scan: Scan, message: Extract<DedupeMessage, { kind:
     return;
   }
   const now = await readScan(scan.scanId);
-  if (!now || now.status !== 'blocking' || now.segmentsDone < now.segments) return;
+  if (now?.status !== 'blocking' || now.segmentsDone < now.segments) return;
   // Every segment is in: score. Two segments finishing at once may both get here; pages are idempotent.
   await send(
     Array.from({ length: now.shards }, (_, shard) => ({
@@ -478,7 +478,7 @@ async function handOnScore(scan: Scan, message: Extract<DedupeMessage, { kind: '
     return;
   }
   const now = await readScan(scan.scanId);
-  if (!now || now.status !== 'scoring' || now.shardsDone < now.shards) return;
+  if (now?.status !== 'scoring' || now.shardsDone < now.shards) return;
   const candidates = await countPairs(now.scanId);
   await store()
     .entities.dedupeScan.patch({ scanId: now.scanId })
