@@ -25,6 +25,19 @@ const schema = z.object({
   ),
   /** Days a raw (non-order) event is kept after it happened; orders and refunds are kept. */
   EVENT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(3650)), 395),
+  /**
+   * Secret that signs preference, unsubscribe and confirmation links. Given directly on the local stack;
+   * in AWS the functions that need it get LINK_SECRET_ARN and read it from Secrets Manager.
+   */
+  LINK_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
+  LINK_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  /** Public base URL of the API, for links in messages (no trailing slash needed). */
+  PUBLIC_BASE_URL: z.optional(z.url()),
+  /** Email opt-ins wait for a click on a confirmation link (double opt-in). Per stage. */
+  EMAIL_DOUBLE_OPT_IN: z._default(z.stringbool(), false),
+  /** Sender of the mail Cohort sends itself (double opt-in confirmations); a verified SES identity. */
+  EMAIL_FROM: z._default(z.email(), 'no-reply@cohort.local'),
+  SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 1_048_576),
 });
@@ -56,7 +69,9 @@ export function config(env: NodeJS.ProcessEnv = process.env): Config {
 type Logger = NonNullable<DynamoDBClientConfig['logger']>;
 const quietSdkLogger = { debug: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
 
-export function sdkClientConfig(endpoint: 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT' | 'EVENTBRIDGE_ENDPOINT'): {
+export function sdkClientConfig(
+  endpoint: 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT' | 'EVENTBRIDGE_ENDPOINT' | 'SES_ENDPOINT',
+): {
   region?: string;
   endpoint?: string;
   logger: Logger;
