@@ -40,12 +40,15 @@ h2{font-size:1.05rem;margin:.75rem 0 .25rem}
 
 const STYLE_HASH = createHash('sha256').update(CSS).digest('base64');
 
-/** Headers of every page: no caching (they show personal data), no referrer (the URL is a credential). */
+/**
+ * Headers of every page: no caching (they show personal data), and the URL — a credential — never sent
+ * as a referrer to another site (same-origin keeps a real Origin on the page's own form POST).
+ */
 export function pageHeaders(): Record<string, string> {
   return {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'referrer-policy': 'no-referrer',
+    'referrer-policy': 'same-origin',
     'x-content-type-options': 'nosniff',
     'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   };

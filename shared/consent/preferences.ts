@@ -185,9 +185,13 @@ export function showPreferences(request: PageRequest): Promise<HttpResult> {
   });
 }
 
+/**
+ * A POST naming another site as its Origin is refused. A missing or opaque (`null`) Origin says nothing
+ * either way — privacy settings and referrer policies produce it — and the nonce still has to match.
+ */
 function sameOrigin(headers: Record<string, string | undefined>): boolean {
   const origin = headers.origin;
-  if (!origin || origin === 'null') return origin === undefined;
+  if (origin === undefined || origin === 'null') return true;
   try {
     return new URL(origin).host === headers.host;
   } catch {
@@ -303,9 +307,10 @@ export function savePreferences(request: PageRequest): Promise<HttpResult> {
     return {
       status: 303,
       headers: {
-        location: `${request.path}?lang=${encodeURIComponent(pickLanguage({ choice: values.locale }))}&saved=${pending ? 'pending' : '1'}`,
+        // The page stays in the language it was read in, unless the customer just chose another.
+        location: `${request.path}?lang=${'locale' in patch ? values.locale : lang}&saved=${pending ? 'pending' : '1'}`,
         'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
+        'referrer-policy': 'same-origin',
       },
     };
   });

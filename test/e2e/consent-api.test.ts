@@ -77,7 +77,10 @@ describe('topics, consents and suppressions over HTTP', () => {
 
     // Assess
     expect(badTopic.status).toBe(400);
-    expect(badTopic.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['channels[0]', 'name.zh']);
+    expect(badTopic.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'channels[0]',
+      'name.zh',
+    ]);
     expect(badTopicName.status).toBe(400);
     expect(badTopicName.body.errors[0].path).toBe('path.topic');
     expect(badConsents.status).toBe(400);

@@ -83,7 +83,7 @@ describe('the preference page markup', () => {
     expect(body).toContain('<input type="hidden" name="nonce" value="1.n">');
   });
 
-  it('allows only its own inline style by hash, and is neither cached nor leaks its URL as referrer', () => {
+  it('allows only its own inline style by hash, and is neither cached nor leaks its URL as referrer to other sites', () => {
     // Prepare
     const page = preferencePage(view());
     const css = /<style>([\s\S]*?)<\/style>/.exec(String(page.body))?.[1] ?? '';
@@ -95,7 +95,7 @@ describe('the preference page markup', () => {
     const hash = createHash('sha256').update(css).digest('base64');
     expect(headers['content-security-policy']).toContain(`style-src 'sha256-${hash}'`);
     expect(headers['content-security-policy']).toContain("default-src 'none'");
-    expect(headers).toMatchObject({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    expect(headers).toMatchObject({ 'cache-control': 'no-store', 'referrer-policy': 'same-origin' });
   });
 });
 
