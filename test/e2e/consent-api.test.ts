@@ -248,7 +248,8 @@ describe('signed links over HTTP', () => {
     );
     expect(unsubscribes).toHaveLength(1);
     expect(missingBody.status).toBe(400);
-    expect((await missingBody.json()).errors[0].path).toBe('List-Unsubscribe');
+    const problem = (await missingBody.json()) as { errors: { path: string }[] };
+    expect(problem.errors[0]?.path).toBe('List-Unsubscribe');
   });
 
   it('accepts the one-click POST as multipart/form-data too', async () => {
