@@ -75,6 +75,10 @@ export interface GateQuestion {
   topic?: string;
   /** Push token or webhook URL; email and SMS addresses come from the profile. */
   address?: string;
+  /**
+   * The instant the answer is for, stamped on the decision (default now). Consent is always read as it
+   * stands: a send scheduled for later asks again when it goes out.
+   */
   at?: Date;
 }
 
