@@ -4,7 +4,7 @@ import type { Frequency } from '../store/entities/contact-preferences.ts';
 import type { SuppressionReason } from '../store/entities/suppression.ts';
 import { store } from '../store/service.ts';
 import { readFrequency } from './service.ts';
-import { normalizeAddress, suppressionOf } from './suppression.ts';
+import { allRead, normalizeAddress, suppressionOf } from './suppression.ts';
 import { topicsByName } from './topics.ts';
 
 /**
@@ -149,7 +149,8 @@ export async function mayContact(question: GateQuestion): Promise<GateDecision> 
         ? customer.phone
         : question.address && normalizeAddress(channel, question.address, 'address');
   const suppression = address ? await suppressionOf(channel, address) : undefined;
-  const statusOf = (t: string) => consents.data.find((c) => c.topic === t)?.status;
+  const read = allRead(consents, 'consents');
+  const statusOf = (t: string) => read.find((c) => c.topic === t)?.status;
   return decide(question, {
     customer: 'present',
     address,

@@ -134,53 +134,62 @@ export async function setConsents(
     ]);
   }
 
-  const current = new Map((await readConsents(customerId)).map((c) => [keyOf(c.channel, c.topic), c]));
-  const now = new Date().toISOString();
   const confirmationId = newId();
-  let confirmationDue = false;
-  const writes: { before: ConsentItem | undefined; after: ConsentItem }[] = [];
-  for (const change of changes) {
-    const before = current.get(keyOf(change.channel, change.topic));
-    let status: ConsentStatus = change.status;
-    let proof = change.proof;
-    if (needsConfirmation(change) && before?.status !== 'opted_in') {
-      status = 'pending';
-      confirmationDue = true;
-      proof = JSON.stringify({
-        confirmationId,
-        ...(change.proof !== undefined && { request: change.proof }),
+  // A concurrent change makes the transaction fail; read again and re-plan. A retry of the same request
+  // then finds its changes in place and writes nothing.
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = new Map((await readConsents(customerId)).map((c) => [keyOf(c.channel, c.topic), c]));
+    const now = new Date().toISOString();
+    let confirmationDue = false;
+    const writes: { before: ConsentItem | undefined; after: ConsentItem }[] = [];
+    for (const change of changes) {
+      const before = current.get(keyOf(change.channel, change.topic));
+      let status: ConsentStatus = change.status;
+      let proof = change.proof;
+      if (needsConfirmation(change) && before?.status !== 'opted_in') {
+        status = 'pending';
+        // Asking again while pending sends the mail again (the first may be lost), changing nothing.
+        confirmationDue = true;
+        proof = JSON.stringify({
+          confirmationId,
+          ...(change.proof !== undefined && { request: change.proof }),
+        });
+      }
+      if (before?.status === status) continue;
+      writes.push({
+        before,
+        after: {
+          customerId,
+          channel: change.channel,
+          topic: change.topic,
+          status,
+          source: change.source,
+          ...(proof !== undefined && { proof }),
+          updatedAt: now,
+        },
       });
     }
-    if (before?.status === status) continue;
-    writes.push({
-      before,
-      after: {
-        customerId,
-        channel: change.channel,
-        topic: change.topic,
-        status,
-        source: change.source,
-        ...(proof !== undefined && { proof }),
-        updatedAt: now,
-      },
-    });
+    if (writes.length > 0 && !(await commitConsents(writes, actor))) continue;
+    for (const { after } of writes) current.set(keyOf(after.channel, after.topic), after);
+    if (confirmationDue && customer.email) {
+      await sendConfirmation(customerId, customer.email, customer.locale, confirmationId);
+    }
+    return {
+      items: [...current.values()].map(consentView),
+      changed: writes.length,
+      confirmationSent: confirmationDue,
+    };
   }
-  if (writes.length > 0) await commitConsents(writes, actor);
-  for (const { after } of writes) current.set(keyOf(after.channel, after.topic), after);
-  if (confirmationDue && customer.email) {
-    await sendConfirmation(customerId, customer.email, customer.locale, confirmationId);
-  }
-  return {
-    items: [...current.values()].map(consentView),
-    changed: writes.length,
-    confirmationSent: confirmationDue,
-  };
+  throw new ConflictError('The consents are being changed by other requests at the same time; try again');
 }
 
+const MAX_ATTEMPTS = 5;
+
+/** Writes the consents and their history together; false when a condition failed (a concurrent writer). */
 async function commitConsents(
   writes: { before: ConsentItem | undefined; after: ConsentItem }[],
   actor: string,
-) {
+): Promise<boolean> {
   const result = await store()
     .transaction.write(({ consent, consentHistory }) =>
       writes.flatMap(({ before, after }) => [
@@ -207,9 +216,7 @@ async function commitConsents(
       ]),
     )
     .go();
-  if (result.canceled) {
-    throw new ConflictError('The consents changed while this request was applied; read them again and retry');
-  }
+  return !result.canceled;
 }
 
 async function sendConfirmation(customerId: string, email: string, locale: string | undefined, ref: string) {

@@ -64,6 +64,15 @@ function toView(item: SuppressionItem) {
   };
 }
 
+/**
+ * The items of a batch read, or an error when DynamoDB left keys unprocessed (it does when throttling):
+ * the gate must fail closed, never read a missing suppression or opt-out as "none".
+ */
+export function allRead<T>(result: { data: T[]; unprocessed: unknown[] }, what: string): T[] {
+  if (result.unprocessed.length > 0) throw new Error(`DynamoDB left ${what} unread; retry`);
+  return result.data;
+}
+
 /** The entry that stops this address, plain or kept as a hash after an erasure; read consistently. */
 export async function suppressionOf(channel: Channel, address: string): Promise<SuppressionItem | undefined> {
   const result = await store()
@@ -72,7 +81,7 @@ export async function suppressionOf(channel: Channel, address: string): Promise<
       { channel, address: hashedAddress(channel, address) },
     ])
     .go({ consistent: true });
-  return result.data[0];
+  return allRead(result, 'suppression entries')[0];
 }
 
 export async function getSuppression(channel: Channel, rawAddress: string) {
@@ -110,8 +119,8 @@ export async function deleteSuppression(channel: Channel, rawAddress: string): P
     { channel, address },
     { channel, address: hashedAddress(channel, address) },
   ];
-  const existing = await s.get(keys).go({ consistent: true });
-  if (existing.data.length === 0) throw new NotFoundError(`${address} is not suppressed on ${channel}`);
+  const existing = allRead(await s.get(keys).go({ consistent: true }), 'suppression entries');
+  if (existing.length === 0) throw new NotFoundError(`${address} is not suppressed on ${channel}`);
   await s.delete(keys).go();
 }
 
@@ -128,10 +137,13 @@ export async function suppressionChangesOnErasure(profile: {
   if (profile.email) addresses.push({ channel: 'email', address: profile.email });
   if (profile.phone) addresses.push({ channel: 'sms', address: profile.phone });
   if (addresses.length === 0) return { deletes: [], puts: [] };
-  const found = await store().entities.suppression.get(addresses).go({ consistent: true });
+  const found = allRead(
+    await store().entities.suppression.get(addresses).go({ consistent: true }),
+    'suppression entries',
+  );
   return {
-    deletes: found.data.map(({ channel, address }) => ({ channel, address })),
-    puts: found.data
+    deletes: found.map(({ channel, address }) => ({ channel, address })),
+    puts: found
       .filter((item) => KEPT_AFTER_ERASURE.has(item.reason))
       .map(
         (item): SuppressionItem => ({

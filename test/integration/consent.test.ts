@@ -108,6 +108,28 @@ describe('consents and the send gate', () => {
     ]);
   });
 
+  it('20 concurrent identical opt-outs (a mail provider retrying) all succeed and record one change', async () => {
+    // Prepare
+    const c = await customer();
+    await setConsents(c.id, [{ channel: 'email', topic: '*', status: 'opted_in', source: 'api' }], 'K1');
+    const optOut = {
+      channel: 'email' as const,
+      topic: 'promotions',
+      status: 'opted_out' as const,
+      source: 'unsubscribe_link',
+    };
+
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => setConsents(c.id, [optOut], 'unsubscribe link')),
+    );
+    const consents = await getConsents(c.id);
+
+    // Assess
+    expect(results.reduce((sum, r) => sum + r.changed, 0)).toBe(1);
+    expect(consents.history.filter((h) => h.topic === 'promotions')).toHaveLength(1);
+  });
+
   it('refuses undeclared topics and topics not offered on the channel, naming the item, writing nothing', async () => {
     // Prepare
     const c = await customer();
