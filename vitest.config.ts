@@ -12,7 +12,8 @@ export default defineConfig({
       {
         test: {
           name: 'stack',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          // test/browser drives Debian's Chromium (installed by the test's set-up when missing).
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           // One stack, one table: files run one after another so whole-table assertions hold.
           fileParallelism: false,

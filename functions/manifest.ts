@@ -61,6 +61,8 @@ export interface Resources {
   bus?: 'put';
   ses?: 'send';
   pinpoint?: 'send';
+  /** The secret that signs customer links (preference, unsubscribe, confirmation). */
+  linkSecret?: 'read';
 }
 
 export type Trigger =
@@ -164,6 +166,84 @@ export const functions = {
     description: 'Lists declared custom attributes',
     trigger: { kind: 'http', method: 'GET', path: '/v1/attributes', scope: 'read' },
     resources: { table: 'read' },
+  },
+  topicsPut: {
+    entry: 'functions/http/topics-put.ts',
+    description: 'Declares a subscription topic: names, kind, channels and default consent',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/topics/{topic}', scope: 'admin' },
+    resources: { table: 'readwrite' },
+  },
+  topicsList: {
+    entry: 'functions/http/topics-list.ts',
+    description: 'Lists declared subscription topics',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/topics', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  consentsGet: {
+    entry: 'functions/http/consents-get.ts',
+    description: 'A customer’s consents per channel and topic, with their history',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/customers/{customerId}/consents', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  consentsPut: {
+    entry: 'functions/http/consents-put.ts',
+    description: 'Records consent changes; email opt-ins may wait for a double opt-in click',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/customers/{customerId}/consents', scope: 'write' },
+    resources: { table: 'readwrite', ses: 'send', linkSecret: 'read' },
+  },
+  suppressionsGet: {
+    entry: 'functions/http/suppressions-get.ts',
+    description: 'Reads the suppression entry of an address',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/suppressions/{channel}/{address}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  suppressionsPut: {
+    entry: 'functions/http/suppressions-put.ts',
+    description: 'Suppresses an address on a channel',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/suppressions/{channel}/{address}', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  suppressionsDelete: {
+    entry: 'functions/http/suppressions-delete.ts',
+    description: 'Lifts the suppression of an address',
+    trigger: { kind: 'http', method: 'DELETE', path: '/v1/suppressions/{channel}/{address}', scope: 'admin' },
+    resources: { table: 'readwrite' },
+  },
+  preferencesGet: {
+    entry: 'functions/http/preferences-get.ts',
+    description: 'Serves the preference page of the customer a signed link names',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/preferences/{token}', scope: 'public' },
+    resources: { table: 'read', linkSecret: 'read' },
+  },
+  preferencesPost: {
+    entry: 'functions/http/preferences-post.ts',
+    description: 'Saves the preference page: contact details, consents, frequency and language',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/preferences/{token}', scope: 'public' },
+    resources: { table: 'readwrite', ses: 'send', linkSecret: 'read' },
+  },
+  unsubscribeGet: {
+    entry: 'functions/http/unsubscribe-get.ts',
+    description: 'Shows the unsubscribe page of a signed link (a GET never unsubscribes)',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/unsubscribe/{token}', scope: 'public' },
+    resources: { table: 'read', linkSecret: 'read' },
+  },
+  unsubscribePost: {
+    entry: 'functions/http/unsubscribe-post.ts',
+    description: 'RFC 8058 one-click unsubscribe: opts out of the link’s channel and topic at once',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/unsubscribe/{token}', scope: 'public' },
+    resources: { table: 'readwrite', linkSecret: 'read' },
+  },
+  consentConfirmGet: {
+    entry: 'functions/http/consent-confirm-get.ts',
+    description: 'Shows the double opt-in confirmation page of a signed link',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/consents/confirm/{token}', scope: 'public' },
+    resources: { table: 'read', linkSecret: 'read' },
+  },
+  consentConfirmPost: {
+    entry: 'functions/http/consent-confirm-post.ts',
+    description: 'Confirms a double opt-in: pending email consents become opted in',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/consents/confirm/{token}', scope: 'public' },
+    resources: { table: 'readwrite', linkSecret: 'read' },
   },
   eventsIngest: {
     entry: 'functions/http/events-ingest.ts',
@@ -300,6 +380,7 @@ export const envNames = {
   bucket: 'FILES_BUCKET',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   pinpointApp: 'PINPOINT_APP_ID',
+  linkSecretArn: 'LINK_SECRET_ARN',
   // Queue names may hold dashes (import-rows); environment variable names may not.
   queueUrl: (queue: QueueName) => `QUEUE_URL_${queue.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
 } as const;

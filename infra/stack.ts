@@ -18,6 +18,7 @@ import { Observability } from './constructs/observability.ts';
 import { Pipelines } from './constructs/pipelines.ts';
 import { Queues } from './constructs/queues.ts';
 import { Schedules } from './constructs/schedules.ts';
+import { Secrets } from './constructs/secrets.ts';
 import { type StageSettings, stageSettings } from './stages.ts';
 
 /** Stages that deploy to AWS; `local` is served by `npm start` and has no stack. */
@@ -52,6 +53,7 @@ export class CohortStack extends Stack {
     const { bus } = new Bus(this, 'Events', { stage });
     const queues = new Queues(this, 'Queues', { queues: queueSpecs ?? manifestQueues, observability });
     const messaging = new Messaging(this, 'Messaging', { stage, bus, observability });
+    const secrets = new Secrets(this, 'Secrets', { stage, settings });
     const functions = new Functions(this, 'Functions', {
       specs: specs ?? manifestFunctions,
       stage,
@@ -62,8 +64,14 @@ export class CohortStack extends Stack {
       bus,
       messaging,
       observability,
+      linkSecret: secrets.linkSecret,
     });
     const api = new Api(this, 'Api', { stage, settings, functions });
+    // Links point at the API (or the stage's custom domain), known only once the API exists.
+    for (const [, fn] of functions.entries()) {
+      if (fn.spec.resources.linkSecret)
+        fn.fn.addEnvironment('PUBLIC_BASE_URL', settings.publicBaseUrl ?? api.url);
+    }
     new Pipelines(this, 'Pipelines', { functions, table, queues, bus, observability });
     new Schedules(this, 'Schedules', { stage, functions, observability });
 

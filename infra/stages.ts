@@ -25,6 +25,12 @@ export interface StageSettings {
   /** HTTP API throttling (requests per second, burst). */
   apiRateLimit: number;
   apiBurstLimit: number;
+  /** Email opt-ins wait for a click on a mailed confirmation link. */
+  emailDoubleOptIn: boolean;
+  /** Sender of Cohort's own mail (double opt-in); an SES identity verified by an admin. */
+  senderEmail: string;
+  /** Base URL of customer links (a custom domain); the API's own URL when omitted. */
+  publicBaseUrl?: string;
 }
 
 export const stages = {
@@ -41,6 +47,8 @@ export const stages = {
     defaultMemoryMb: 512,
     apiRateLimit: 50,
     apiBurstLimit: 100,
+    emailDoubleOptIn: false,
+    senderEmail: 'no-reply@example.com',
   },
   staging: {
     fileRetentionDays: 7,
@@ -55,6 +63,8 @@ export const stages = {
     defaultMemoryMb: 1024,
     apiRateLimit: 200,
     apiBurstLimit: 400,
+    emailDoubleOptIn: true,
+    senderEmail: 'no-reply@example.com',
   },
   prod: {
     fileRetentionDays: 7,
@@ -69,6 +79,8 @@ export const stages = {
     defaultMemoryMb: 1024,
     apiRateLimit: 1000,
     apiBurstLimit: 2000,
+    emailDoubleOptIn: true,
+    senderEmail: 'no-reply@example.com',
   },
   local: {
     fileRetentionDays: 7,
@@ -83,6 +95,8 @@ export const stages = {
     defaultMemoryMb: 512,
     apiRateLimit: 1000,
     apiBurstLimit: 2000,
+    emailDoubleOptIn: false,
+    senderEmail: 'no-reply@example.com',
   },
 } as const satisfies Record<string, StageSettings>;
 

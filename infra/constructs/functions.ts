@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -89,6 +90,8 @@ export class CohortFunction extends Construct {
         EVENT_RETENTION_DAYS: String(settings.eventRetentionDays),
         UNKNOWN_IDENTITY: settings.unknownIdentity,
         FILE_RETENTION_DAYS: String(settings.fileRetentionDays),
+        EMAIL_DOUBLE_OPT_IN: String(settings.emailDoubleOptIn),
+        ...(spec.resources.ses && { EMAIL_FROM: settings.senderEmail }),
         // Stack traces point at the TypeScript source rather than the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -188,6 +191,13 @@ export class CohortFunction extends Construct {
     return this;
   }
 
+  /** The link secret's ARN plus read access to that one secret; the value is fetched at run time. */
+  bindLinkSecret(secret: secretsmanager.ISecret): this {
+    this.fn.addEnvironment(envNames.linkSecretArn, secret.secretArn);
+    secret.grantRead(this.fn);
+    return this;
+  }
+
   bindPinpoint(messaging: Messaging): this {
     this.fn.addEnvironment(envNames.pinpointApp, messaging.app.ref);
     messaging.grantSendMessages(this.fn);
@@ -219,6 +229,7 @@ export interface FunctionsProps {
   bus: events.IEventBus;
   messaging: Messaging;
   observability: Observability;
+  linkSecret: secretsmanager.ISecret;
 }
 
 /** Every function in the manifest, with exactly the resources it declares bound and an error alarm. */
@@ -243,6 +254,7 @@ export class Functions extends Construct {
       if (resources.bus) fn.bindBus(props.bus);
       if (resources.ses) fn.bindSes(props.messaging);
       if (resources.pinpoint) fn.bindPinpoint(props.messaging);
+      if (resources.linkSecret) fn.bindLinkSecret(props.linkSecret);
       props.observability.alarmOnFunctionErrors(fn, 'ErrorsAlarm', fn.fn, `${name} (${spec.description})`);
       this.byName.set(name, fn);
     }

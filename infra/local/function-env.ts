@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { envNames } from '../../functions/manifest.ts';
 import { stages } from '../stages.ts';
 import { localBusName, localCredentials, localRegion, localStage } from './aws-constants.ts';
@@ -21,6 +24,10 @@ export interface FunctionEnvironmentInput {
   bucket?: string;
   /** Queue name (manifest key) to its URL. */
   queueUrls: Record<string, string>;
+  /** Signs customer links; what Secrets Manager holds in AWS. */
+  linkSecret: string;
+  /** Where customer links point: the local API. */
+  publicBaseUrl: string;
 }
 
 export const localPinpointAppId = 'cohort-local';
@@ -46,6 +53,10 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
     [envNames.pinpointApp]: localPinpointAppId,
     DEFAULT_PHONE_REGION: stages.local.defaultPhoneRegion,
     UNKNOWN_IDENTITY: stages.local.unknownIdentity,
+    LINK_SECRET: input.linkSecret,
+    PUBLIC_BASE_URL: input.publicBaseUrl,
+    // Off unless the developer turns it on (`EMAIL_DOUBLE_OPT_IN=true npm start`), as per stage in AWS.
+    EMAIL_DOUBLE_OPT_IN: process.env.EMAIL_DOUBLE_OPT_IN ?? 'false',
   };
   for (const [queue, url] of Object.entries(input.queueUrls)) {
     env[envNames.queueUrl(queue as Parameters<typeof envNames.queueUrl>[0])] = url;
@@ -61,4 +72,18 @@ export function applyFunctionEnvironment(env: Record<string, string>): void {
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
   Object.assign(process.env, env);
+}
+
+/**
+ * The local link secret: kept in the data folder, so links mailed in one run still open in the next;
+ * without a data folder a fresh one per run.
+ */
+export function localLinkSecret(dataDir?: string): string {
+  if (!dataDir) return randomBytes(32).toString('base64url');
+  const file = join(dataDir, 'link-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }

@@ -3,7 +3,12 @@ import { functions as manifestFunctions } from '../../functions/manifest.ts';
 import { localBusName } from './aws-constants.ts';
 import { createCheckpointStore } from './checkpoints.ts';
 import { createEventBus, type LocalEventBus } from './event-bus.ts';
-import { applyFunctionEnvironment, functionEnvironment, localPinpointAppId } from './function-env.ts';
+import {
+  applyFunctionEnvironment,
+  functionEnvironment,
+  localLinkSecret,
+  localPinpointAppId,
+} from './function-env.ts';
 import { createHttpApi } from './http-api.ts';
 import { createLambdaHost, type FunctionTable, type LambdaHost } from './lambda.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -111,6 +116,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       endpoints: { ...options.endpoints, ...endpoints },
       queueUrls,
       ...(options.bucket && { bucket: options.bucket }),
+      linkSecret: localLinkSecret(options.dataDir),
+      publicBaseUrl: server.url,
     });
     if (options.applyEnv ?? true) applyFunctionEnvironment(env);
     markReady();

@@ -2,6 +2,17 @@ import { toJSONSchema } from 'zod/v4/core';
 import { type FunctionName, functions } from '../../functions/manifest.ts';
 import { apiKeyCreateSchema, apiKeyIdParams, apiKeySchema } from '../apikeys/schema.ts';
 import {
+  consentsPutSchema,
+  consentsView,
+  suppressionParams,
+  suppressionPutSchema,
+  suppressionView,
+  tokenParams,
+  topicParams,
+  topicPutSchema,
+  topicView,
+} from '../consent/schema.ts';
+import {
   dismissalSchema,
   duplicateListSchema,
   duplicatesQuery,
@@ -48,7 +59,12 @@ interface RouteDoc {
   params?: z.ZodMiniObject;
   query?: z.ZodMiniObject;
   body?: z.ZodMiniType;
-  responses: Record<number, { description: string; schema?: z.ZodMiniType; headers?: string[] }>;
+  responses: Record<
+    number,
+    { description: string; schema?: z.ZodMiniType; headers?: string[]; html?: boolean }
+  >;
+  /** The body is a form (application/x-www-form-urlencoded or multipart/form-data), not JSON. */
+  form?: Record<string, string>;
   idempotent?: boolean;
   ifMatch?: boolean;
 }
@@ -202,6 +218,132 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
     responses: {
       200: { description: 'The declarations', schema: z.object({ items: z.array(attributeDefinitionView) }) },
     },
+  },
+  topicsPut: {
+    summary: 'Declare a subscription topic',
+    description:
+      'Topics are what customers subscribe to per channel (promotions, service notices, surveys). Marketing topics need an explicit opt-in unless defaultStatus says otherwise; service topics default to opted_in.',
+    params: topicParams,
+    body: topicPutSchema,
+    responses: {
+      201: { description: 'Declared', schema: topicView },
+      200: { description: 'Redeclared', schema: topicView },
+    },
+  },
+  topicsList: {
+    summary: 'List subscription topics',
+    responses: { 200: { description: 'The topics', schema: z.object({ items: z.array(topicView) }) } },
+  },
+  consentsGet: {
+    summary: 'A customer’s consents and their history',
+    params: customerIdParams,
+    responses: {
+      200: { description: 'Current consents and the latest 100 changes', schema: consentsView },
+      404: { description: 'No such customer' },
+      410: { description: 'The customer was erased' },
+    },
+  },
+  consentsPut: {
+    summary: 'Record consent changes',
+    description:
+      'Applies up to 50 changes together, each with its source and proof, and appends them to the consent history. Repeating a change writes nothing. With double opt-in on (EMAIL_DOUBLE_OPT_IN), an email opt-in becomes pending and a confirmation link is mailed.',
+    params: customerIdParams,
+    body: consentsPutSchema,
+    responses: {
+      200: {
+        description: 'The consents after the change',
+        schema: z.object({
+          customerId: z.string(),
+          items: z.array(z.object({ channel: z.string(), topic: z.string(), status: z.string() })),
+          changed: z.number(),
+          confirmationSent: z.boolean(),
+        }),
+      },
+      409: { description: 'The consents changed concurrently; retry' },
+      422: { description: 'A topic is not declared or not offered on the channel' },
+    },
+  },
+  suppressionsGet: {
+    summary: 'Read the suppression of an address',
+    description: 'The address is normalized as the profile stores it (lower-cased email, E.164 phone).',
+    params: suppressionParams,
+    responses: {
+      200: { description: 'The entry', schema: suppressionView },
+      404: { description: 'The address is not suppressed' },
+    },
+  },
+  suppressionsPut: {
+    summary: 'Suppress an address',
+    params: suppressionParams,
+    body: suppressionPutSchema,
+    responses: {
+      201: { description: 'Suppressed', schema: suppressionView },
+      200: { description: 'Updated', schema: suppressionView },
+    },
+  },
+  suppressionsDelete: {
+    summary: 'Lift a suppression',
+    params: suppressionParams,
+    responses: { 204: { description: 'Lifted' }, 404: { description: 'The address is not suppressed' } },
+  },
+  preferencesGet: {
+    summary: 'The preference page (HTML)',
+    description:
+      'Reached by a signed, expiring link (preferenceUrl); no API key. In Chinese or English by ?lang, the customer’s locale or Accept-Language. A bad link answers a localized HTML page, or problem+json when Accept asks for JSON.',
+    params: tokenParams,
+    responses: {
+      200: { description: 'The page', html: true },
+      400: { description: 'The link was changed or cut short', html: true },
+      410: { description: 'The link expired, or the customer was erased', html: true },
+    },
+  },
+  preferencesPost: {
+    summary: 'Save the preference page',
+    params: tokenParams,
+    form: {
+      nonce: 'The form nonce the page rendered',
+      version: 'The customer version the page rendered',
+      name: 'Name',
+      email: 'Email',
+      phone: 'Phone',
+      locale: 'en or zh-CN',
+      frequency: 'any, weekly or monthly',
+      'channel.<channel>': '"on" when the channel is wanted',
+      'topic.<topic>.<channel>': '"on" when the topic is wanted on the channel',
+    },
+    responses: {
+      303: { description: 'Saved; see Location' },
+      400: { description: 'The page again with the fields in error', html: true },
+      409: {
+        description: 'The details changed meanwhile, or an address belongs to another customer',
+        html: true,
+      },
+    },
+  },
+  unsubscribeGet: {
+    summary: 'The unsubscribe page (HTML)',
+    description: 'Shows one button; a GET never unsubscribes, since mail scanners prefetch links.',
+    params: tokenParams,
+    responses: { 200: { description: 'The page', html: true } },
+  },
+  unsubscribePost: {
+    summary: 'One-click unsubscribe (RFC 8058)',
+    description:
+      'The target of List-Unsubscribe with List-Unsubscribe-Post: List-Unsubscribe=One-Click. Opts out of the link’s channel and topic at once; repeating it changes nothing.',
+    params: tokenParams,
+    form: { 'List-Unsubscribe': 'One-Click' },
+    responses: { 200: { description: 'Unsubscribed', html: true } },
+  },
+  consentConfirmGet: {
+    summary: 'The double opt-in confirmation page (HTML)',
+    params: tokenParams,
+    responses: { 200: { description: 'The page', html: true } },
+  },
+  consentConfirmPost: {
+    summary: 'Confirm a double opt-in',
+    params: tokenParams,
+    form: { confirm: 'yes' },
+    responses: { 200: { description: 'Confirmed', html: true } },
   },
   eventsIngest: {
     summary: 'Ingest up to 100 events',
@@ -376,6 +518,7 @@ export function openApiDocument(): Json {
         ...(r.schema && {
           content: { 'application/json': { schema: collector.convert(r.schema, 'output') } },
         }),
+        ...(r.html && { content: { 'text/html': { schema: { type: 'string' } } } }),
         ...(r.headers && {
           headers: Object.fromEntries(r.headers.map((h) => [h, { schema: { type: 'string' } }])),
         }),
@@ -419,6 +562,27 @@ export function openApiDocument(): Json {
           ? [{ name: 'If-Match', in: 'header', required: true, schema: { type: 'string' } }]
           : []),
       ],
+      ...(doc.form && {
+        requestBody: {
+          required: true,
+          content: Object.fromEntries(
+            ['application/x-www-form-urlencoded', 'multipart/form-data'].map((type) => [
+              type,
+              {
+                schema: {
+                  type: 'object',
+                  properties: Object.fromEntries(
+                    Object.entries(doc.form ?? {}).map(([name, description]) => [
+                      name,
+                      { type: 'string', description },
+                    ]),
+                  ),
+                },
+              },
+            ]),
+          ),
+        },
+      }),
       ...(doc.body && {
         requestBody: {
           required: true,

@@ -1,6 +1,8 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createConversions } from 'electrodb';
 import { envNames } from '../../functions/manifest.ts';
+import { consentItemKeys } from '../consent/erasure.ts';
+import { suppressionChangesOnErasure } from '../consent/suppression.ts';
 import { documentClient } from '../platform/aws.ts';
 import { queueUrl, tableNameFromEnv } from '../platform/config.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
@@ -42,8 +44,10 @@ export async function eraseCustomer(
     );
   }
   const now = new Date().toISOString();
+  // The profile's addresses are known only now: their suppression entries change in the same transaction.
+  const suppressions = await suppressionChangesOnErasure(before);
   const result = await store()
-    .transaction.write(({ customer, identity, erasure, audit }) => [
+    .transaction.write(({ customer, identity, erasure, audit, suppression }) => [
       customer
         .delete({ customerId })
         .where((attr, op) => op.eq(attr.version, before.version))
@@ -55,6 +59,8 @@ export async function eraseCustomer(
           .where((attr, op) => op.eq(attr.customerId, customerId))
           .commit(),
       ),
+      ...suppressions.deletes.map((key) => suppression.delete(key).commit()),
+      ...suppressions.puts.map((item) => suppression.put(item).commit()),
       erasure.put({ customerId, status: 'erasing', requestedAt: now, requestedBy: actor.keyId }).commit(),
       audit
         .create({
@@ -104,9 +110,11 @@ export async function erasePage(customerId: string): Promise<'more' | 'done' | '
     const key = toKeys({ eventId }) as Record<string, string>;
     return { [partitionKey]: String(key[partitionKey]), [sortKey]: String(key[sortKey]) };
   });
+  // Consents, their history and contact preferences share the page budget with the events.
+  keys.push(...(await consentItemKeys(customerId, PAGE_ITEMS - keys.length)));
   await batchDelete(documentClient(), tableNameFromEnv(), keys);
   const deletedItems = (erasure.data.deletedItems ?? 0) + keys.length;
-  if (page.cursor || keys.length === PAGE_ITEMS) {
+  if (page.cursor || keys.length >= PAGE_ITEMS) {
     await s.erasure.patch({ customerId }).set({ deletedItems }).go();
     return 'more';
   }

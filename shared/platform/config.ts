@@ -36,6 +36,19 @@ const schema = z.object({
   UNKNOWN_IDENTITY: z._default(z.enum(['create', 'reject']), 'create'),
   /** Days export files (and their jobs) are kept; the bucket's lifecycle rule expires them alike. */
   FILE_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(365)), 3),
+  /**
+   * Secret that signs preference, unsubscribe and confirmation links. Given directly on the local stack;
+   * in AWS the functions that need it get LINK_SECRET_ARN and read it from Secrets Manager.
+   */
+  LINK_SECRET: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
+  LINK_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
+  /** Public base URL of the API, for links in messages (no trailing slash needed). */
+  PUBLIC_BASE_URL: z.optional(z.url()),
+  /** Email opt-ins wait for a click on a confirmation link (double opt-in). Per stage. */
+  EMAIL_DOUBLE_OPT_IN: z._default(z.stringbool(), false),
+  /** Sender of the mail Cohort sends itself (double opt-in confirmations); a verified SES identity. */
+  EMAIL_FROM: z._default(z.email(), 'no-reply@cohort.local'),
+  SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 1_048_576),
 });
@@ -68,7 +81,7 @@ type Logger = NonNullable<DynamoDBClientConfig['logger']>;
 const quietSdkLogger = { debug: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
 
 export function sdkClientConfig(
-  endpoint: 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT' | 'EVENTBRIDGE_ENDPOINT' | 'S3_ENDPOINT',
+  endpoint: 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT' | 'EVENTBRIDGE_ENDPOINT' | 'S3_ENDPOINT' | 'SES_ENDPOINT',
 ): {
   region?: string;
   endpoint?: string;

@@ -127,18 +127,50 @@ function parseBody(event: HttpEvent, accepted: string[]): unknown {
   if (Buffer.byteLength(raw, 'utf8') > config().MAX_BODY_BYTES) {
     throw new PayloadTooLargeError(`The body is larger than ${config().MAX_BODY_BYTES} bytes`);
   }
-  const type = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const contentType = event.headers['content-type'] ?? '';
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (type !== 'application/json' && !accepted.includes(type)) {
     throw new UnsupportedMediaTypeError(
       `Content-Type must be ${['application/json', ...accepted].join(' or ')}; got "${type || 'none'}"`,
     );
   }
+  if (type === 'application/x-www-form-urlencoded') return formFields(new URLSearchParams(raw));
+  if (type === 'multipart/form-data') return multipartFields(raw, contentType);
   try {
     return JSON.parse(raw);
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : 'unreadable';
     throw new ValidationError([{ path: 'body', message: `is not valid JSON (${detail})` }]);
   }
+}
+
+/** Form fields by name; a name sent more than once keeps its last value. */
+export type FormFields = Record<string, string>;
+
+function formFields(params: Iterable<[string, string]>): FormFields {
+  const fields: FormFields = {};
+  for (const [name, value] of params) fields[name] = value;
+  return fields;
+}
+
+/**
+ * The text fields of a multipart/form-data body (RFC 7578), which RFC 8058 one-click unsubscribe POSTs
+ * may use. Files are not expected anywhere, so parts with a filename are skipped.
+ */
+function multipartFields(raw: string, contentType: string): FormFields {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (!boundary) throw ValidationError.field('header.Content-Type', 'multipart/form-data needs a boundary');
+  const fields: [string, string][] = [];
+  for (const part of raw.split(`--${boundary}`).slice(1)) {
+    if (part.startsWith('--')) break;
+    const split = part.indexOf('\r\n\r\n');
+    if (split < 0) continue;
+    const head = part.slice(0, split);
+    const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(head)?.[1];
+    if (name === undefined || /\bfilename=/i.test(head)) continue;
+    fields.push([name, part.slice(split + 4).replace(/\r\n$/, '')]);
+  }
+  return formFields(fields);
 }
 
 function validate<T extends z.ZodMiniType>(schema: T, value: unknown, location: string): z.output<T> {
@@ -165,7 +197,8 @@ export function httpRoute<B extends z.ZodMiniType, Q extends z.ZodMiniType, P ex
       throw new ValidationError([{ path: 'body', message: 'is required' }]);
     }
     const request = {
-      body: spec.body ? validate(spec.body, rawBody, '') : undefined,
+      // Without a schema the handler gets the parsed body as it came (a page reads its own form).
+      body: spec.body ? validate(spec.body, rawBody, '') : rawBody,
       query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
       params: spec.params ? validate(spec.params, event.pathParameters ?? {}, 'path') : undefined,
       headers: event.headers,

@@ -4,6 +4,9 @@ import { tableNameFromEnv } from '../platform/config.ts';
 import { ApiKey } from './entities/api-key.ts';
 import { AttributeDefinition } from './entities/attribute-definition.ts';
 import { AuditEntry } from './entities/audit.ts';
+import { Consent } from './entities/consent.ts';
+import { ConsentHistory } from './entities/consent-history.ts';
+import { ContactPreferences } from './entities/contact-preferences.ts';
 import { Customer } from './entities/customer.ts';
 import { DedupeBlockEntry } from './entities/dedupe-block-entry.ts';
 import { DedupeDismissal } from './entities/dedupe-dismissal.ts';
@@ -17,6 +20,8 @@ import { IdempotencyRecord } from './entities/idempotency.ts';
 import { Identity } from './entities/identity.ts';
 import { Merge } from './entities/merge.ts';
 import { MergedCustomer } from './entities/merged-customer.ts';
+import { Suppression } from './entities/suppression.ts';
+import { Topic } from './entities/topic.ts';
 
 const entities = {
   customer: Customer,
@@ -35,6 +40,11 @@ const entities = {
   dedupePair: DedupePair,
   dedupeDismissal: DedupeDismissal,
   exportJob: ExportJob,
+  consent: Consent,
+  consentHistory: ConsentHistory,
+  contactPreferences: ContactPreferences,
+  suppression: Suppression,
+  topic: Topic,
 };
 
 let service: Service<typeof entities> | undefined;

@@ -1,0 +1,7 @@
+import { FORM_TYPES, pageRequest, savePreferences } from '../../shared/consent/preferences.ts';
+import { tokenParams } from '../../shared/consent/schema.ts';
+import { httpRoute } from '../../shared/platform/http.ts';
+
+export const handler = httpRoute({ scope: 'public', bodyTypes: FORM_TYPES, params: tokenParams }, (request) =>
+  savePreferences(pageRequest(request)),
+);

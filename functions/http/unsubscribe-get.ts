@@ -1,0 +1,7 @@
+import { pageRequest, showUnsubscribe } from '../../shared/consent/preferences.ts';
+import { tokenParams } from '../../shared/consent/schema.ts';
+import { httpRoute } from '../../shared/platform/http.ts';
+
+export const handler = httpRoute({ scope: 'public', params: tokenParams }, (request) =>
+  showUnsubscribe(pageRequest(request)),
+);
