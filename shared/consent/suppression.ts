@@ -132,10 +132,16 @@ export async function deleteSuppression(channel: Channel, rawAddress: string): P
 export async function suppressionChangesOnErasure(profile: {
   email?: string | undefined;
   phone?: string | undefined;
+  emails?: string[] | undefined;
+  phones?: string[] | undefined;
 }) {
-  const addresses: { channel: Channel; address: string }[] = [];
-  if (profile.email) addresses.push({ channel: 'email', address: profile.email });
-  if (profile.phone) addresses.push({ channel: 'sms', address: profile.phone });
+  // Every address the customer holds, not only the primary ones: a secondary email may have bounced.
+  const emails = new Set([profile.email, ...(profile.emails ?? [])].filter((a): a is string => !!a));
+  const phones = new Set([profile.phone, ...(profile.phones ?? [])].filter((a): a is string => !!a));
+  const addresses: { channel: Channel; address: string }[] = [
+    ...[...emails].map((address) => ({ channel: 'email' as const, address })),
+    ...[...phones].map((address) => ({ channel: 'sms' as const, address })),
+  ];
   if (addresses.length === 0) return { deletes: [], puts: [] };
   const found = allRead(
     await store().entities.suppression.get(addresses).go({ consistent: true }),

@@ -157,7 +157,14 @@ export async function listCustomers(
   const candidates = reads
     .flatMap((r) => r?.matched ?? [])
     .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
-  const taken = candidates.slice(0, query.limit);
+  // A partition that stopped early (its page budget spent on filtered-out items) may still hold matches
+  // below what other partitions returned; nothing past its last evaluated key may be emitted yet, or a
+  // later page would go back in time.
+  const frontier = reads.reduce<string | undefined>((min, r) => {
+    const stop = r?.lastEvaluated;
+    return stop !== null && stop !== undefined && (min === undefined || stop < min) ? stop : min;
+  }, undefined);
+  const taken = candidates.filter((c) => frontier === undefined || c.sk <= frontier).slice(0, query.limit);
   const next = [...state.p];
   reads.forEach((read, i) => {
     if (!read) return;

@@ -92,11 +92,20 @@ function newJob(fields: Pick<JobItem, 'kind' | 'format'> & Partial<JobItem>, act
 
 /** Starts an export of customers (all, or those matching the listing filters) as CSV or NDJSON. */
 export async function createCustomersExport(input: ExportCreateInput, actor: Actor): Promise<ExportJobView> {
+  const job = await createCustomersExportJob(input, actor);
+  await enqueueExportStep(job.id);
+  return job;
+}
+
+/** The job alone, not yet started: what createCustomersExport does before it enqueues the first step. */
+export async function createCustomersExportJob(
+  input: ExportCreateInput,
+  actor: Actor,
+): Promise<ExportJobView> {
   // Validates the filters the way the listing does, so a bad filter is a 400 now, not a failed job later.
   exportFiltersAsQuery(input.filters);
   const job = newJob({ kind: 'customers', format: input.format, filters: input.filters ?? {} }, actor);
   await jobs().create(job).go();
-  await enqueueExportStep(job.exportId);
   return toView(job);
 }
 
