@@ -112,7 +112,7 @@ function render(table: PinyinTable, syllables: string[]): string {
       .join('\n');
   const body = [
     `export const SYLLABLES =\n  ${quoted(syllables.join(' '))};`,
-    `export const READINGS = [\n${rows.join('\n')}\n].join('');`,
+    `export const READINGS = /* @__PURE__ */ [\n${rows.join('\n')}\n].join('');`,
     `export const SURNAMES: Readonly<Record<string, string>> = {\n${entries(table.SURNAMES)}\n};`,
     `export const PHRASES: Readonly<Record<string, string>> = {\n${entries(table.PHRASES)}\n};`,
   ].join('\n\n');

@@ -85,6 +85,13 @@ export function readerOf(table: PinyinTable): PinyinReader {
   return { char, run };
 }
 
-const reader = readerOf(generated);
-export const pinyinOfChar = reader.char;
-export const pinyinOfRun = reader.run;
+// Pure, so a bundle that imports features.ts without reading names drops the table.
+const reader = /* @__PURE__ */ readerOf(generated);
+
+export function pinyinOfChar(char: string): string {
+  return reader.char(char);
+}
+
+export function pinyinOfRun(run: string, atStart: boolean): string[] {
+  return reader.run(run, atStart);
+}
