@@ -1,4 +1,4 @@
-import { pinyin } from 'pinyin-pro';
+import { pinyinOfRun } from './pinyin.ts';
 
 /**
  * What duplicate detection reads of a customer, and the normalized forms it compares. Pure: the scan
@@ -80,12 +80,7 @@ function pinyinOf(run: string, atStart: boolean): string[] {
   const cacheKey = atStart ? run : `~${run}`;
   const cached = pinyinCache.get(cacheKey);
   if (cached) return cached;
-  const syllables = pinyin(run, {
-    toneType: 'none',
-    type: 'array',
-    v: true,
-    ...(atStart && { surname: 'head' as const }),
-  }).map((s) => s.toLowerCase());
+  const syllables = pinyinOfRun(run, atStart);
   if (pinyinCache.size >= PINYIN_CACHE_LIMIT) pinyinCache.clear();
   pinyinCache.set(cacheKey, syllables);
   return syllables;
