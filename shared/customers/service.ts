@@ -101,6 +101,58 @@ function sameDefined(a: unknown, b: unknown): boolean {
   return same(a ?? null, b ?? null) || ((a === '' || a === undefined) && (b === '' || b === undefined));
 }
 
+type TransactionEntities = Parameters<Parameters<ReturnType<typeof store>['transaction']['write']>[0]>[0];
+
+/**
+ * The actions of one customer write: the profile (created, or put under a version condition), identity
+ * items added and removed, and an audit entry. The bulk import path puts several customers' actions in
+ * one transaction, so both paths write exactly the same items.
+ */
+export function writeActions(
+  { customer, identity, audit }: TransactionEntities,
+  before: CustomerItem | undefined,
+  after: CustomerItem,
+  actor: Actor,
+  action: 'created' | 'updated',
+  fields: string[],
+) {
+  const oldIds = identitiesOf(before ?? {});
+  const newIds = identitiesOf(after);
+  const now = after.updatedAt;
+  return [
+    before
+      ? customer
+          .put(after)
+          .where((attr, op) => op.eq(attr.version, before.version))
+          .commit()
+      : customer.create(after).commit(),
+    ...[...oldIds]
+      .filter(([kind, value]) => newIds.get(kind) !== value)
+      .map(([kind, value]) =>
+        identity
+          .delete({ kind, value })
+          .where((attr, op) => op.eq(attr.customerId, after.customerId))
+          .commit(),
+      ),
+    ...[...newIds]
+      .filter(([kind, value]) => oldIds.get(kind) !== value)
+      .map(([kind, value]) =>
+        identity.create({ kind, value, customerId: after.customerId, createdAt: now }).commit(),
+      ),
+    audit
+      .create({
+        customerId: after.customerId,
+        auditId: newId(),
+        action,
+        actorKeyId: actor.keyId,
+        actorName: actor.keyName,
+        fields,
+        at: now,
+      })
+      .commit(),
+  ];
+}
+
 /**
  * Writes a new state of a customer: the profile under a version condition, identity items added and
  * removed, and an audit entry — in one transaction, so a crash or a race leaves nothing half-written.
@@ -113,53 +165,19 @@ async function commit(
   action: 'created' | 'updated',
   fields: string[],
 ): Promise<boolean> {
-  const oldIds = identitiesOf(before ?? {});
-  const newIds = identitiesOf(after);
-  const now = after.updatedAt;
   const result = await store()
-    .transaction.write(({ customer, identity, audit }) => [
-      before
-        ? customer
-            .put(after)
-            .where((attr, op) => op.eq(attr.version, before.version))
-            .commit()
-        : customer.create(after).commit(),
-      ...[...oldIds]
-        .filter(([kind, value]) => newIds.get(kind) !== value)
-        .map(([kind, value]) =>
-          identity
-            .delete({ kind, value })
-            .where((attr, op) => op.eq(attr.customerId, after.customerId))
-            .commit(),
-        ),
-      ...[...newIds]
-        .filter(([kind, value]) => oldIds.get(kind) !== value)
-        .map(([kind, value]) =>
-          identity.create({ kind, value, customerId: after.customerId, createdAt: now }).commit(),
-        ),
-      audit
-        .create({
-          customerId: after.customerId,
-          auditId: newId(),
-          action,
-          actorKeyId: actor.keyId,
-          actorName: actor.keyName,
-          fields,
-          at: now,
-        })
-        .commit(),
-    ])
+    .transaction.write((entities) => writeActions(entities, before, after, actor, action, fields))
     .go();
   if (result.canceled) {
     log.debug('customer write lost a race', {
       customerId: after.customerId,
-      reasons: result.data.map((d) => d.code),
+      reasons: (result.data as { code?: string }[]).map((d) => d.code),
     });
   }
   return !result.canceled;
 }
 
-async function prepareInput<T extends Partial<Record<ProfileField, unknown>>>(input: T): Promise<T> {
+export async function prepareInput<T extends Partial<Record<ProfileField, unknown>>>(input: T): Promise<T> {
   const out = { ...input };
   if (typeof out.phone === 'string') {
     (out as Record<string, unknown>).phone = normalizePhone(out.phone, config().DEFAULT_PHONE_REGION);
@@ -199,33 +217,15 @@ export async function upsertCustomer(raw: CustomerUpsertInput, actor: Actor): Pr
     const now = new Date().toISOString();
     const [existingId] = customerIds;
     if (existingId === undefined) {
-      const customerId = newId();
-      const item = {
-        ...stripUndefined(input),
-        owner: input.owner ?? '',
-        tags: input.tags ?? [],
-        attributes: input.attributes ?? {},
-        customerId,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-        shard: shardOf(customerId, CUSTOMER_LIST_SHARDS),
-      } as CustomerItem;
-      if (await commit(undefined, item, actor, 'created', Object.keys(stripUndefined(input)))) {
+      const item = newCustomerItem(input, now);
+      if (await commit(undefined, item, actor, 'created', createdFields(input))) {
         return { customer: toView(item), outcome: 'created' };
       }
       continue;
     }
     const before = await readCustomer(existingId);
     if (!before) continue; // erased or mid-write: resolve again
-    const changes: Partial<Record<ProfileField, unknown>> = {};
-    for (const field of PROFILE_FIELDS) {
-      const value =
-        field === 'attributes' && input.attributes
-          ? { ...before.attributes, ...input.attributes }
-          : input[field];
-      if (value !== undefined && !sameDefined(before[field], value)) changes[field] = value;
-    }
+    const changes = upsertChanges(before, input);
     const fields = Object.keys(changes);
     if (fields.length === 0) return { customer: toView(before), outcome: 'unchanged' };
     const after = {
@@ -239,6 +239,43 @@ export async function upsertCustomer(raw: CustomerUpsertInput, actor: Actor): Pr
     }
   }
   throw new ConflictError('The customer is being changed by other requests at the same time; try again');
+}
+
+/** The profile item of a new customer, as an upsert creates it. */
+export function newCustomerItem(input: CustomerUpsertInput, now: string): CustomerItem {
+  const customerId = newId();
+  return {
+    ...stripUndefined(input),
+    owner: input.owner ?? '',
+    tags: input.tags ?? [],
+    attributes: input.attributes ?? {},
+    customerId,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    shard: shardOf(customerId, CUSTOMER_LIST_SHARDS),
+  } as CustomerItem;
+}
+
+/** The field names an upsert that creates a customer records in the audit trail. */
+export function createdFields(input: CustomerUpsertInput): string[] {
+  return Object.keys(stripUndefined(input));
+}
+
+/** What an upsert would change on an existing customer; empty means the upsert is `unchanged`. */
+export function upsertChanges(
+  before: CustomerItem,
+  input: CustomerUpsertInput,
+): Partial<Record<ProfileField, unknown>> {
+  const changes: Partial<Record<ProfileField, unknown>> = {};
+  for (const field of PROFILE_FIELDS) {
+    const value =
+      field === 'attributes' && input.attributes
+        ? { ...before.attributes, ...input.attributes }
+        : input[field];
+    if (value !== undefined && !sameDefined(before[field], value)) changes[field] = value;
+  }
+  return changes;
 }
 
 export async function getCustomer(customerId: string): Promise<CustomerView> {

@@ -9,14 +9,14 @@ import type * as z from './zod.ts';
  */
 export function sqsBatch<S extends z.ZodMiniType>(
   schema: S,
-  fn: (message: z.output<S>, record: SQSRecord) => Promise<void>,
+  fn: (message: z.output<S>, record: SQSRecord, context: Context) => Promise<void>,
 ) {
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event) => {
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(async (event, context) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       try {
         const message = schema.parse(JSON.parse(record.body));
-        await fn(message, record);
+        await fn(message, record, context);
       } catch (error) {
         log.error('message failed', { messageId: record.messageId, error });
         batchItemFailures.push({ itemIdentifier: record.messageId });

@@ -9,6 +9,10 @@ import { Erasure } from './entities/erasure.ts';
 import { CustomerEvent } from './entities/event.ts';
 import { IdempotencyRecord } from './entities/idempotency.ts';
 import { Identity } from './entities/identity.ts';
+import { ImportChunk } from './entities/import-chunk.ts';
+import { ImportJob } from './entities/import-job.ts';
+import { ImportReject } from './entities/import-reject.ts';
+import { ImportRejectRef } from './entities/import-reject-ref.ts';
 
 const entities = {
   customer: Customer,
@@ -19,6 +23,10 @@ const entities = {
   attributeDefinition: AttributeDefinition,
   erasure: Erasure,
   idempotency: IdempotencyRecord,
+  importJob: ImportJob,
+  importChunk: ImportChunk,
+  importReject: ImportReject,
+  importRejectRef: ImportRejectRef,
 };
 
 let service: Service<typeof entities> | undefined;
