@@ -207,8 +207,8 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
     return;
   }
   const head = path.slice(0, dot);
-  const nested = (target[head] ??= {}) as Record<string, unknown>;
-  nested[path.slice(dot + 1)] = value;
+  target[head] ??= {};
+  (target[head] as Record<string, unknown>)[path.slice(dot + 1)] = value;
 }
 
 /**
