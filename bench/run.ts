@@ -15,6 +15,7 @@ export interface Benchmark {
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'api-overhead': () => import('./api-overhead.ts'),
   'cold-start': () => import('./cold-start.ts'),
+  import: () => import('./import.ts'),
 };
 
 function usage(): string {
