@@ -182,7 +182,7 @@ async function rawBaseline(env: Record<string, string>, rows: number, concurrenc
         const input = {
           externalId: `${tag}-${i}`,
           email: `user${i}.${tag}@example.com`,
-          phone: `+86139${String(10_000_000 + i).slice(-8)}`,
+          phone: `+86137${String(10_000_000 + i).slice(-8)}`,
           name: `客户 ${i}`,
         };
         const item = newCustomerItem(input, now);
