@@ -117,6 +117,8 @@ async function main(): Promise<number> {
     return (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
   };
 
+  // The API would fail the job the same way; no need to make one.
+  if (statSync(file).size === 0) throw new Error(`${file} is empty: nothing to import`);
   const defaults = pairs(values.default, '--default');
   const job = await call<Job>('POST', '/v1/imports', {
     kind: values.kind,
@@ -137,8 +139,8 @@ async function main(): Promise<number> {
       duplex: 'half',
     } as RequestInit,
   );
+  if (!upload.ok) throw new Error(`The upload answered ${upload.status}: ${await upload.text()}`);
   await upload.body?.cancel();
-  if (!upload.ok) throw new Error(`The upload answered ${upload.status}`);
   await call('POST', `/v1/imports/${job.id}/start`);
 
   const bar = new cliProgress.SingleBar(

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
 import { encodeGb18030 } from '../../shared/imports/encoding.ts';
 import { call } from '../support/api.ts';
 import { rejectsOf, runImport } from '../support/imports.ts';
@@ -146,5 +150,57 @@ describe('imports over HTTP', () => {
     expect(badFormat.body.errors[0].path).toBe('dateFormat');
     expect(early.status).toBe(409);
     expect(missing.status).toBe(404);
+  });
+});
+
+describe('the import command-line tool', () => {
+  const cli = (args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'infra/cli/import.ts',
+        ...args,
+        '--api',
+        inject('apiUrl'),
+        '--key',
+        inject('adminKey'),
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, COHORT_API_URL: '', COHORT_API_KEY: '' },
+      },
+    );
+
+  it('imports a file, prints the counts and saves the rejected rows; exits 1 when the job fails', () => {
+    // Prepare
+    const tag = unique();
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-cli-'));
+    const file = join(dir, 'people.csv');
+    writeFileSync(file, `Mail,Name\ncli.${tag}@example.com,Ana\nnot-an-email,Bob\n`);
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    const notCsv = join(dir, 'page.csv');
+    writeFileSync(notCsv, '<html>\n<body>hello</body>\n');
+
+    // Act
+    const ok = cli([file, '--kind', 'customers', '--map', 'Mail=email,Name=name']);
+    const nothing = cli([empty, '--kind', 'customers']);
+    const failed = cli([notCsv, '--kind', 'customers']);
+    const usage = cli([file]);
+
+    // Assess
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/completed: 1 created, 0 updated, 0 unchanged, 1 rejected/);
+    expect(readFileSync(`${file}.rejects.csv`, 'utf8')).toMatch(
+      /^3,Mail,must be a valid email address,not-an-email/m,
+    );
+    expect(nothing.status).toBe(1);
+    expect(nothing.stderr).toMatch(/empty\.csv is empty: nothing to import/);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/failed \(mapping\): No column maps to externalId or email or phone/);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/--kind is required/);
   });
 });
