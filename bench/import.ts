@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { envNames } from '../functions/manifest.ts';
 import { startQueuePoller } from '../infra/local/queue-poller.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
@@ -79,7 +80,7 @@ export async function run(args: string[]): Promise<void> {
     await writeCsv(file, rows, `bench${Date.now().toString(36)}`);
     const bytes = statSync(file).size;
     for (let i = 1; i < options.workers; i++) {
-      const queue = stack.runtime.env[`QUEUE_URL_IMPORT_ROWS`] as string;
+      const queue = stack.runtime.env[envNames.queueUrl('import-rows')] as string;
       extraPollers.push(
         startQueuePoller({
           host: stack.runtime.host,

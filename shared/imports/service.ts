@@ -172,7 +172,7 @@ export async function failImport(job: ImportJobItem, code: string, message: stri
  */
 export async function completeIfDone(jobId: string): Promise<boolean> {
   const job = await readJob(jobId);
-  if (!job || job.status !== 'importing' || !job.readerDone) return false;
+  if (job?.status !== 'importing' || !job.readerDone) return false;
   if ((job.chunksDone ?? 0) !== (job.chunksSent ?? 0)) return false;
   const now = new Date().toISOString();
   const done = await jobs()
