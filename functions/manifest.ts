@@ -34,6 +34,17 @@ export const queues = {
     visibilityTimeoutSeconds: 5400,
     maxReceiveCount: 5,
   },
+  'import-read': {
+    description: 'Reads an uploaded import file into chunks of rows, one invocation after another',
+    // Six times the reader's timeout.
+    visibilityTimeoutSeconds: 5400,
+    maxReceiveCount: 5,
+  },
+  'import-rows': {
+    description: 'Validates and writes one chunk of imported rows',
+    visibilityTimeoutSeconds: 720,
+    maxReceiveCount: 5,
+  },
 } as const satisfies Record<string, QueueSpec>;
 export type QueueName = keyof typeof queues;
 
@@ -302,6 +313,56 @@ export const functions = {
     // The bucket: a customer's data exports hold their personal data and are deleted with them.
     resources: { table: 'readwrite', bucket: 'readwrite', queues: { erasure: 'send' } },
     timeoutSeconds: 60,
+  },
+  importsCreate: {
+    entry: 'functions/http/imports-create.ts',
+    description: 'Creates an import job and a presigned URL to upload its file to',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/imports', scope: 'write' },
+    resources: { table: 'readwrite', bucket: 'readwrite' },
+  },
+  importsStart: {
+    entry: 'functions/http/imports-start.ts',
+    description: 'Starts an import once its file is uploaded',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/imports/{importId}/start', scope: 'write' },
+    resources: { table: 'readwrite', bucket: 'read', queues: { 'import-read': 'send' } },
+  },
+  importsGet: {
+    entry: 'functions/http/imports-get.ts',
+    description: 'An import job: status, progress and counts',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/imports/{importId}', scope: 'write' },
+    resources: { table: 'read' },
+  },
+  importsList: {
+    entry: 'functions/http/imports-list.ts',
+    description: 'Import jobs, newest first',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/imports', scope: 'write' },
+    resources: { table: 'read' },
+  },
+  importsRejects: {
+    entry: 'functions/http/imports-rejects.ts',
+    description: 'The rejected rows of an import as CSV: row, field, reason, value',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/imports/{importId}/rejects', scope: 'write' },
+    resources: { table: 'read' },
+  },
+  importReader: {
+    entry: 'functions/queue/import-reader.ts',
+    description:
+      'Streams an import file from S3 into chunks on the import-rows queue, with a checkpoint per chunk',
+    trigger: { kind: 'queue', queue: 'import-read', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    resources: {
+      table: 'readwrite',
+      bucket: 'readwrite',
+      queues: { 'import-read': 'send', 'import-rows': 'send' },
+    },
+    timeoutSeconds: 900,
+    memoryMb: 512,
+  },
+  importWorker: {
+    entry: 'functions/queue/import-worker.ts',
+    description: 'Validates and upserts one chunk of imported rows, counted once per chunk',
+    trigger: { kind: 'queue', queue: 'import-rows', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    resources: { table: 'readwrite', bucket: 'readwrite' },
+    timeoutSeconds: 120,
   },
   erasureSweeper: {
     entry: 'functions/schedule/erasure-sweeper.ts',

@@ -39,6 +39,29 @@ export type DedupeMessage = z.output<typeof dedupeMessage>;
 export const exportMessage = z.strictObject({ exportId: z.string().check(z.minLength(1)) });
 export type ExportMessage = z.output<typeof exportMessage>;
 
+/** SQS `import-read` body: read (more of) an import's file. */
+export const importReadMessage = z.strictObject({ jobId: z.string().check(z.minLength(1)) });
+export type ImportReadMessage = z.output<typeof importReadMessage>;
+
+/**
+ * SQS `import-rows` body: one chunk of rows of an import, numbered so that a chunk sent twice (a reader
+ * resuming after a crash) or delivered twice is counted once. A row holds the cells of a CSV record, the
+ * object of an NDJSON line, or the reason the reader could not read it.
+ */
+export const importChunkMessage = z.strictObject({
+  jobId: z.string().check(z.minLength(1)),
+  chunkNo: z.number().check(z.int(), z.minimum(0)),
+  rows: z.array(
+    z.strictObject({
+      row: z.number().check(z.int(), z.minimum(1)),
+      values: z.optional(z.array(z.string())),
+      object: z.optional(z.record(z.string(), z.unknown())),
+      error: z.optional(z.strictObject({ field: z.string(), reason: z.string(), value: z.string() })),
+    }),
+  ),
+});
+export type ImportChunkMessage = z.output<typeof importChunkMessage>;
+
 /** Bus `customer.changed`: a profile was created, updated or removed (erasure included). */
 export const customerChangedDetail = z.object({
   customerId: z.string(),

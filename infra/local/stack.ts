@@ -13,6 +13,11 @@ import { type LocalRuntime, startRuntime } from './runtime.ts';
 export interface LocalStackOptions {
   /** Folder that keeps data between runs; omitted means everything lives in memory. */
   dataDir?: string;
+  /**
+   * Folder for S3 objects when there is no dataDir (with one, they go to `<dataDir>/s3`): a benchmark
+   * keeps a large upload out of the process's memory this way while the engines stay in memory.
+   */
+  filesDir?: string;
   /** API port; 0 (the default) picks a free one, so tests can run beside a developer's stack. */
   apiPort?: number;
   /** Only errors on the console. */
@@ -51,7 +56,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Started one by one into the list, so a failure stops exactly those that started.
     const starting = [
       startDynamoDbLocal(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
-      startSqs(dataDir ? { dataDir: join(dataDir, 'sqs'), s3StorageDir: join(dataDir, 's3') } : {}),
+      startSqs(
+        dataDir
+          ? { dataDir: join(dataDir, 'sqs'), s3StorageDir: join(dataDir, 's3') }
+          : options.filesDir
+            ? { s3StorageDir: options.filesDir }
+            : {},
+      ),
       startSes(),
     ] as const;
     const results = await Promise.allSettled(starting);

@@ -47,6 +47,14 @@ import {
   timelineSchema,
 } from '../events/schema.ts';
 import { exportCreateSchema, exportIdParams, exportJobSchema } from '../exports/schema.ts';
+import {
+  importCreateSchema,
+  importIdParams,
+  importJobSchema,
+  importListQuery,
+  importListSchema,
+  rejectsQuery,
+} from '../imports/schema.ts';
 import * as z from '../platform/zod.ts';
 
 /**
@@ -109,6 +117,48 @@ type HttpTrigger = Extract<(typeof functions)[FunctionName]['trigger'], { kind: 
 
 export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
   openapi: { summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document' } } },
+  importsCreate: {
+    summary: 'Create an import job',
+    description:
+      'Creates a job for a CSV or NDJSON file of customers, orders or events and answers with a presigned URL: PUT the file there (e.g. `curl -T file.csv "<uploadUrl>"`), then start the job.',
+    body: importCreateSchema,
+    idempotent: true,
+    responses: { 201: { description: 'The job, awaiting its upload', schema: importJobSchema } },
+  },
+  importsStart: {
+    summary: 'Start an import',
+    description: 'Queues the uploaded file for reading. Starting a job that already started changes nothing.',
+    params: importIdParams,
+    responses: {
+      202: { description: 'The job, queued', schema: importJobSchema },
+      404: { description: 'No such import' },
+      409: { description: 'The file has not been uploaded yet' },
+    },
+  },
+  importsGet: {
+    summary: 'An import job: status, progress, counts',
+    params: importIdParams,
+    responses: {
+      200: { description: 'The job', schema: importJobSchema },
+      404: { description: 'No such import' },
+    },
+  },
+  importsList: {
+    summary: 'Import jobs, newest first',
+    query: importListQuery,
+    responses: { 200: { description: 'A page of jobs', schema: importListSchema } },
+  },
+  importsRejects: {
+    summary: 'The rejected rows of an import, as CSV',
+    description:
+      'text/csv with the columns row, field, reason, value: one line per problem, in row order. When more remain, the `Link` header (rel="next") and `Cohort-Next-Cursor` give the next page.',
+    params: importIdParams,
+    query: rejectsQuery,
+    responses: {
+      200: { description: 'text/csv', headers: ['Link', 'Cohort-Next-Cursor'] },
+      404: { description: 'No such import' },
+    },
+  },
   customersUpsert: {
     summary: 'Create or update a customer by identity',
     description:

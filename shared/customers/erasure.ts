@@ -3,6 +3,7 @@ import { createConversions } from 'electrodb';
 import { envNames } from '../../functions/manifest.ts';
 import { consentItemKeys } from '../consent/erasure.ts';
 import { suppressionChangesOnErasure } from '../consent/suppression.ts';
+import { deleteRejectsMentioning } from '../imports/rejects.ts';
 import { documentClient } from '../platform/aws.ts';
 import { queueUrl, tableNameFromEnv } from '../platform/config.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
@@ -44,6 +45,9 @@ export async function eraseCustomer(
     );
   }
   const now = new Date().toISOString();
+  // Rejected import rows that name the customer go first, while the identities are still known: a retry
+  // of a DELETE that failed after this point finds them gone, and nothing else depends on them.
+  await deleteRejectsMentioning([...identitiesOf(before).values()]);
   // The profile's addresses are known only now: their suppression entries change in the same transaction.
   const suppressions = await suppressionChangesOnErasure(before);
   const result = await store()

@@ -139,6 +139,58 @@ function sameDefined(a: unknown, b: unknown): boolean {
   return same(a ?? null, b ?? null) || ((a === '' || a === undefined) && (b === '' || b === undefined));
 }
 
+type TransactionEntities = Parameters<Parameters<ReturnType<typeof store>['transaction']['write']>[0]>[0];
+
+/**
+ * The actions of one customer write: the profile (created, or put under a version condition), identity
+ * items added and removed, and an audit entry. The bulk import path puts several customers' actions in
+ * one transaction, so both paths write exactly the same items.
+ */
+export function writeActions(
+  { customer, identity, audit }: TransactionEntities,
+  before: CustomerItem | undefined,
+  after: CustomerItem,
+  actor: Actor,
+  action: 'created' | 'updated',
+  fields: string[],
+) {
+  const oldIds = identitiesOf(before ?? {});
+  const newIds = identitiesOf(after);
+  const now = after.updatedAt;
+  return [
+    before
+      ? customer
+          .put(after)
+          .where((attr, op) => op.eq(attr.version, before.version))
+          .commit()
+      : customer.create(after).commit(),
+    ...[...oldIds]
+      .filter(([key]) => !newIds.has(key))
+      .map(([, { kind, value }]) =>
+        identity
+          .delete({ kind, value })
+          .where((attr, op) => op.eq(attr.customerId, after.customerId))
+          .commit(),
+      ),
+    ...[...newIds]
+      .filter(([key]) => !oldIds.has(key))
+      .map(([, { kind, value }]) =>
+        identity.create({ kind, value, customerId: after.customerId, createdAt: now }).commit(),
+      ),
+    audit
+      .create({
+        customerId: after.customerId,
+        auditId: newId(),
+        action,
+        actorKeyId: actor.keyId,
+        actorName: actor.keyName,
+        fields,
+        at: now,
+      })
+      .commit(),
+  ];
+}
+
 /**
  * Writes a new state of a customer: the profile under a version condition, identity items added and
  * removed, and an audit entry — in one transaction, so a crash or a race leaves nothing half-written.
@@ -151,47 +203,13 @@ async function commit(
   action: 'created' | 'updated',
   fields: string[],
 ): Promise<boolean> {
-  const oldIds = identitiesOf(before ?? {});
-  const newIds = identitiesOf(after);
-  const now = after.updatedAt;
   const result = await store()
-    .transaction.write(({ customer, identity, audit }) => [
-      before
-        ? customer
-            .put(after)
-            .where((attr, op) => op.eq(attr.version, before.version))
-            .commit()
-        : customer.create(after).commit(),
-      ...[...oldIds]
-        .filter(([key]) => !newIds.has(key))
-        .map(([, { kind, value }]) =>
-          identity
-            .delete({ kind, value })
-            .where((attr, op) => op.eq(attr.customerId, after.customerId))
-            .commit(),
-        ),
-      ...[...newIds]
-        .filter(([key]) => !oldIds.has(key))
-        .map(([, { kind, value }]) =>
-          identity.create({ kind, value, customerId: after.customerId, createdAt: now }).commit(),
-        ),
-      audit
-        .create({
-          customerId: after.customerId,
-          auditId: newId(),
-          action,
-          actorKeyId: actor.keyId,
-          actorName: actor.keyName,
-          fields,
-          at: now,
-        })
-        .commit(),
-    ])
+    .transaction.write((entities) => writeActions(entities, before, after, actor, action, fields))
     .go();
   if (result.canceled) {
     log.debug('customer write lost a race', {
       customerId: after.customerId,
-      reasons: result.data.map((d) => d.code),
+      reasons: (result.data as { code?: string }[]).map((d) => d.code),
     });
   }
   return !result.canceled;
@@ -206,7 +224,7 @@ type AddressInput = {
 };
 
 /** Phones to E.164 (each error naming its field), duplicates dropped, custom attributes checked. */
-async function prepareInput<T extends AddressInput>(input: T): Promise<T> {
+export async function prepareInput<T extends AddressInput>(input: T): Promise<T> {
   const out = { ...input };
   const region = config().DEFAULT_PHONE_REGION;
   if (typeof out.phone === 'string') out.phone = normalizePhone(out.phone, region);
@@ -223,7 +241,7 @@ async function prepareInput<T extends AddressInput>(input: T): Promise<T> {
 }
 
 /** The single address and the list of one kind sent in an upsert, as one list without repeats. */
-function sentAddresses(one: string | undefined, all: string[] | undefined): string[] {
+export function sentAddresses(one: string | undefined, all: string[] | undefined): string[] {
   return [...new Set([...(one ? [one] : []), ...(all ?? [])])];
 }
 
@@ -291,38 +309,15 @@ export async function upsertCustomer(raw: CustomerUpsertInput, actor: Actor): Pr
     const now = new Date().toISOString();
     const [existingId] = customerIds;
     if (existingId === undefined) {
-      const customerId = newId();
-      const item = {
-        ...stripUndefined(scalars),
-        ...addressFields(withAddresses([], emails, 'emails'), withAddresses([], phones, 'phones')),
-        owner: input.owner ?? '',
-        tags: input.tags ?? [],
-        attributes: input.attributes ?? {},
-        customerId,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-        shard: shardOf(customerId, CUSTOMER_LIST_SHARDS),
-      } as CustomerItem;
-      if (await commit(undefined, item, actor, 'created', Object.keys(stripUndefined(input)))) {
+      const item = newCustomerItem(input, now);
+      if (await commit(undefined, item, actor, 'created', createdFields(input))) {
         return { customer: toView(item), outcome: 'created' };
       }
       continue;
     }
     const before = await readCustomer(existingId);
     if (!before) continue; // erased, merged or mid-write: resolve again
-    const changes: Record<string, unknown> = {};
-    for (const field of SCALAR_FIELDS) {
-      if (field === 'externalId' && input.externalId && before.externalIdAliases?.includes(input.externalId))
-        continue;
-      const value =
-        field === 'attributes' && input.attributes
-          ? { ...before.attributes, ...input.attributes }
-          : input[field];
-      if (value !== undefined && !sameDefined(before[field], value)) changes[field] = value;
-    }
-    setAddresses(changes, before, 'email', withAddresses(emailsOf(before), emails, 'emails'));
-    setAddresses(changes, before, 'phone', withAddresses(phonesOf(before), phones, 'phones'));
+    const changes = upsertChanges(before, input);
     const fields = Object.keys(changes);
     if (fields.length === 0) return { customer: toView(before), outcome: 'unchanged' };
     const after = withoutUndefined({
@@ -345,6 +340,53 @@ function addressFields(emails: string[], phones: string[]) {
     ...(emails[0] !== undefined && { email: emails[0] }),
     ...(phones[0] !== undefined && { phone: phones[0] }),
   };
+}
+
+/** The profile item of a new customer, as an upsert creates it (input already prepared). */
+export function newCustomerItem(input: CustomerUpsertInput, now: string): CustomerItem {
+  const customerId = newId();
+  const { email: _e, emails: _es, phone: _p, phones: _ps, ...scalars } = input;
+  const emails = sentAddresses(input.email, input.emails);
+  const phones = sentAddresses(input.phone, input.phones);
+  return {
+    ...stripUndefined(scalars),
+    ...addressFields(withAddresses([], emails, 'emails'), withAddresses([], phones, 'phones')),
+    owner: input.owner ?? '',
+    tags: input.tags ?? [],
+    attributes: input.attributes ?? {},
+    customerId,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    shard: shardOf(customerId, CUSTOMER_LIST_SHARDS),
+  } as CustomerItem;
+}
+
+/** The field names an upsert that creates a customer records in the audit trail. */
+export function createdFields(input: CustomerUpsertInput): string[] {
+  return Object.keys(stripUndefined(input));
+}
+
+/**
+ * What an upsert would change on an existing customer (input already prepared); empty means the upsert
+ * is `unchanged`. New addresses are added in front, as upsertCustomer documents.
+ */
+export function upsertChanges(before: CustomerItem, input: CustomerUpsertInput): Record<string, unknown> {
+  const emails = sentAddresses(input.email, input.emails);
+  const phones = sentAddresses(input.phone, input.phones);
+  const changes: Record<string, unknown> = {};
+  for (const field of SCALAR_FIELDS) {
+    if (field === 'externalId' && input.externalId && before.externalIdAliases?.includes(input.externalId))
+      continue;
+    const value =
+      field === 'attributes' && input.attributes
+        ? { ...before.attributes, ...input.attributes }
+        : input[field];
+    if (value !== undefined && !sameDefined(before[field], value)) changes[field] = value;
+  }
+  setAddresses(changes, before, 'email', withAddresses(emailsOf(before), emails, 'emails'));
+  setAddresses(changes, before, 'phone', withAddresses(phonesOf(before), phones, 'phones'));
+  return changes;
 }
 
 /** Redirects followed before giving up: merges form chains (A into B, later B into C), never cycles. */

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { config, sdkClientConfig } from './config.ts';
 
@@ -60,4 +60,16 @@ export async function presignGet(
     { expiresIn: seconds },
   );
   return { url, expiresAt: new Date(Date.now() + seconds * 1000).toISOString() };
+}
+
+/** The size of an object, or undefined when there is none under the key. */
+export async function objectSize(bucket: string, key: string): Promise<number | undefined> {
+  try {
+    const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return head.ContentLength ?? 0;
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
+    throw error;
+  }
 }

@@ -18,6 +18,10 @@ import { CustomerEvent } from './entities/event.ts';
 import { ExportJob } from './entities/export-job.ts';
 import { IdempotencyRecord } from './entities/idempotency.ts';
 import { Identity } from './entities/identity.ts';
+import { ImportChunk } from './entities/import-chunk.ts';
+import { ImportJob } from './entities/import-job.ts';
+import { ImportReject } from './entities/import-reject.ts';
+import { ImportRejectRef } from './entities/import-reject-ref.ts';
 import { Merge } from './entities/merge.ts';
 import { MergedCustomer } from './entities/merged-customer.ts';
 import { Suppression } from './entities/suppression.ts';
@@ -45,6 +49,10 @@ const entities = {
   contactPreferences: ContactPreferences,
   suppression: Suppression,
   topic: Topic,
+  importJob: ImportJob,
+  importChunk: ImportChunk,
+  importReject: ImportReject,
+  importRejectRef: ImportRejectRef,
 };
 
 let service: Service<typeof entities> | undefined;

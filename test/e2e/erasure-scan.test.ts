@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, inject, it } from 'vitest';
 import { call } from '../support/api.ts';
+import { rejectsOf, runImport } from '../support/imports.ts';
 import { scanAll } from '../support/table.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -119,6 +120,14 @@ describe('erasure reaches every item that held the customer’s data', () => {
         (await call('GET', `/v1/merges/${merge.body.id}`)).body.status === 'merged' ? true : undefined,
       'the merge to finish',
     );
+    // An import row that names them but is rejected (a bad birthday).
+    const imported = await runImport(
+      { kind: 'customers', format: 'csv', mapping: { Email: 'email', Birthday: 'birthday' } },
+      `Email,Birthday\r\n${email},not-a-date\r\n`,
+    );
+    expect(await rejectsOf(imported.job.id)).toContain('not-a-date');
+    // The reject is found again by the identities it names.
+    expect(JSON.stringify(await scanAll())).toContain(`REJREF#email#${email}`);
     const dataExport = await call('POST', `/v1/customers/${id}/data-export`);
     await waitFor(
       async () =>

@@ -1,0 +1,227 @@
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { envNames } from '../functions/manifest.ts';
+import { startQueuePoller } from '../infra/local/queue-poller.ts';
+import { startLocalStack } from '../infra/local/stack.ts';
+import { parseOptions } from './support/args.ts';
+import { fixed, table } from './support/report.ts';
+
+/**
+ * import: N customer rows (externalId, email, phone, name) as a CSV file, through the real pipeline on a
+ * local stack this benchmark starts (engines in memory, as the tests run them, except the S3 object,
+ * which fauxqs keeps as a file so the upload does not sit in this process's memory): created over the API, uploaded to the
+ * presigned URL, started, and polled until completed. The import-rows queue is read by `--workers`
+ * pollers of the same worker function, as Lambda would run several at once.
+ *
+ * Baseline, in the same run and the same DynamoDB Local: the same items (profile, three identities and an
+ * audit entry per customer, built by the entities) written with raw BatchWriteItem, `--raw-concurrency`
+ * requests in flight. ratio = pipeline rows/s / raw rows/s; target >= 0.7.
+ *
+ * Memory: this process's RSS and heap are sampled every 100 ms while the pipeline runs; the peak after a
+ * tenth of the rows and the peak at the end show whether it grows with the file. The process also hosts
+ * fauxqs, whose queued chunk messages are in memory, so the figure is an upper bound for the worker.
+ */
+
+const TARGET = 0.7;
+const defaults = { rows: 1_000_000, workers: 4, 'raw-concurrency': 8 };
+
+function row(i: number, tag: string): string {
+  const phone = `139${String(10_000_000 + i).slice(-8)}`;
+  return `${tag}-${i},user${i}.${tag}@example.com,${phone},客户 ${i}\n`;
+}
+
+async function writeCsv(path: string, rows: number, tag: string): Promise<void> {
+  const out = createWriteStream(path);
+  out.write('externalId,email,phone,name\n');
+  for (let i = 0; i < rows; i++) {
+    if (!out.write(row(i, tag))) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  out.end();
+  await finished(out);
+}
+
+export async function run(args: string[]): Promise<void> {
+  const options = parseOptions(args, defaults);
+  const rows = options.rows;
+  const dir = mkdtempSync(join(tmpdir(), 'cohort-bench-import-'));
+  const stack = await startLocalStack({
+    filesDir: join(dir, 's3'),
+    apiPort: 0,
+    quiet: true,
+    schedules: false,
+  });
+  const extraPollers: { stop(): Promise<void> }[] = [];
+  try {
+    const { createApiKey } = await import('../shared/apikeys/service.ts');
+    const { key } = await createApiKey({ name: 'bench', scopes: ['admin'] });
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${stack.apiUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      return (await response.json()) as Record<string, unknown>;
+    };
+
+    // Baseline first: raw BatchWriteItem of the items the pipeline writes, for another set of customers.
+    console.error('raw BatchWriteItem…');
+    const rawRate = await rawBaseline(stack.env, rows, options['raw-concurrency']);
+    console.error(`raw: ${fixed(rawRate, 0)} rows/s; writing the CSV file…`);
+
+    const file = join(dir, 'customers.csv');
+    await writeCsv(file, rows, `bench${Date.now().toString(36)}`);
+    const bytes = statSync(file).size;
+    for (let i = 1; i < options.workers; i++) {
+      const queue = stack.runtime.env[envNames.queueUrl('import-rows')] as string;
+      extraPollers.push(
+        startQueuePoller({
+          host: stack.runtime.host,
+          functionName: 'importWorker',
+          queueUrl: queue,
+          queueArn: `arn:aws:sqs:us-east-1:000000000000:import-rows`,
+          batchSize: 1,
+          sqsEndpoint: stack.endpoints.sqs,
+          log: { info: () => {}, warn: () => {}, error: console.error } as never,
+        }),
+      );
+    }
+
+    console.error(`uploading ${fixed(bytes / 1_048_576, 1)} MB…`);
+    const created = await api('POST', '/v1/imports', { kind: 'customers', format: 'csv' });
+    const upload = await fetch(
+      created.uploadUrl as string,
+      {
+        method: 'PUT',
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+        headers: { 'content-length': String(bytes) },
+        duplex: 'half',
+      } as RequestInit,
+    );
+    if (upload.status !== 200) throw new Error(`upload answered ${upload.status}`);
+
+    let peakRss = 0;
+    let peakHeap = 0;
+    let peakRssTenth = 0;
+    let doneRows = 0;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+      if (doneRows <= rows / 10) peakRssTenth = peakRss;
+    }, 100);
+    const started = performance.now();
+    await api('POST', `/v1/imports/${created.id}/start`);
+    let job: Record<string, unknown>;
+    for (;;) {
+      job = await api('GET', `/v1/imports/${created.id}`);
+      doneRows = (job.progress as { rowsDone: number }).rowsDone;
+      if (job.status === 'completed' || job.status === 'failed') break;
+      if (process.stderr.isTTY) process.stderr.write(`\r${doneRows} rows done`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    if (job.status !== 'completed')
+      throw new Error(`import ended ${job.status}: ${JSON.stringify(job.error)}`);
+    const counts = job.counts as Record<string, number>;
+    if (counts.created !== rows) throw new Error(`expected ${rows} created, got ${JSON.stringify(counts)}`);
+    const rate = rows / seconds;
+    const ratio = rate / rawRate;
+    const mb = (b: number) => fixed(b / 1_048_576, 0);
+    console.log(
+      table(
+        ['side', 'rows', 'rows/s', 'peak rss MB (first tenth)', 'peak rss MB', 'peak heap MB'],
+        [
+          ['raw BatchWriteItem', rows, fixed(rawRate, 0), '-', '-', '-'],
+          ['import pipeline', rows, fixed(rate, 0), mb(peakRssTenth), mb(peakRss), mb(peakHeap)],
+        ],
+      ),
+    );
+    console.log(
+      `import ratio=${fixed(ratio)} target=>=${TARGET} met=${ratio >= TARGET ? 'yes' : 'no'} rows=${rows} rows_per_s=${fixed(rate, 0)} raw_rows_per_s=${fixed(rawRate, 0)} peak_rss_mb=${mb(peakRss)} peak_rss_first_tenth_mb=${mb(peakRssTenth)} peak_heap_mb=${mb(peakHeap)} workers=${options.workers} file_mb=${mb(bytes)}`,
+    );
+  } finally {
+    await Promise.allSettled(extraPollers.map((p) => p.stop()));
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The items the pipeline writes for `rows` new customers, written with BatchWriteItem; rows/s. */
+async function rawBaseline(env: Record<string, string>, rows: number, concurrency: number): Promise<number> {
+  const { store } = await import('../shared/store/service.ts');
+  const { newCustomerItem, createdFields } = await import('../shared/customers/service.ts');
+  const { newId } = await import('../shared/platform/ids.ts');
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: env.DYNAMODB_ENDPOINT,
+      region: env.AWS_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  const s = store().entities;
+  const tag = `raw${Date.now().toString(36)}`;
+  const CUSTOMERS_PER_REQUEST = 5; // 5 items each: 25, BatchWriteItem's limit
+  let next = 0;
+  const started = performance.now();
+  const writer = async () => {
+    for (;;) {
+      const first = next;
+      next += CUSTOMERS_PER_REQUEST;
+      if (first >= rows) return;
+      const items: Record<string, unknown>[] = [];
+      for (let i = first; i < Math.min(rows, first + CUSTOMERS_PER_REQUEST); i++) {
+        const now = new Date().toISOString();
+        const input = {
+          externalId: `${tag}-${i}`,
+          email: `user${i}.${tag}@example.com`,
+          phone: `+86137${String(10_000_000 + i).slice(-8)}`,
+          name: `客户 ${i}`,
+        };
+        const item = newCustomerItem(input, now);
+        items.push(s.customer.put(item).params().Item);
+        for (const [kind, value] of [
+          ['externalId', input.externalId],
+          ['email', input.email],
+          ['phone', input.phone],
+        ] as const) {
+          items.push(
+            s.identity.put({ kind, value, customerId: item.customerId, createdAt: now }).params().Item,
+          );
+        }
+        items.push(
+          s.audit
+            .put({
+              customerId: item.customerId,
+              auditId: newId(),
+              action: 'created',
+              actorKeyId: 'bench',
+              actorName: 'bench',
+              fields: createdFields(input),
+              at: now,
+            })
+            .params().Item,
+        );
+      }
+      let request: Record<string, unknown> | undefined = {
+        [env.TABLE_NAME as string]: items.map((Item) => ({ PutRequest: { Item } })),
+      };
+      while (request && Object.keys(request).length > 0) {
+        const result = await client.send(new BatchWriteCommand({ RequestItems: request as never }));
+        request = result.UnprocessedItems as Record<string, unknown> | undefined;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, writer));
+  const seconds = (performance.now() - started) / 1000;
+  client.destroy();
+  return rows / seconds;
+}
