@@ -100,6 +100,26 @@ async function consentsOf(customerId: string): Promise<Record<string, unknown>[]
   });
 }
 
+/**
+ * Everything consent-related kept with the customer: the consents, their history (`CONSENTLOG#…`, which
+ * shares the `CONSENT` prefix) and the contact preferences (`PREFS`). All of it follows a merge.
+ */
+async function consentRecordsOf(customerId: string): Promise<Record<string, unknown>[]> {
+  const byPrefix = await queryAll({
+    TableName: tableNameFromEnv(),
+    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+    ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+    ExpressionAttributeValues: { ':pk': customerKey(customerId), ':prefix': 'CONSENT' },
+  });
+  const prefs = await queryAll({
+    TableName: tableNameFromEnv(),
+    KeyConditionExpression: '#pk = :pk AND #sk = :prefs',
+    ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+    ExpressionAttributeValues: { ':pk': customerKey(customerId), ':prefs': 'PREFS' },
+  });
+  return [...byPrefix, ...prefs];
+}
+
 /** What a merge would move: counted, not read in full. */
 async function countMoves(loserIds: string[]): Promise<Moves> {
   const s = store().entities;
@@ -375,16 +395,17 @@ async function moveEventsPage(
 }
 
 /**
- * Moves a merged customer's consents: per (channel, topic) the record with the later updatedAt wins.
+ * Moves a merged customer's consents, consent history and contact preferences: per (channel, topic), and
+ * for the preferences, the record with the later updatedAt wins; history entries (unique ids) all move.
  * Each is one transaction (put on the survivor if absent or older, delete from the merged customer), so
- * a crash leaves each consent in exactly one place.
+ * a crash leaves each record in exactly one place. Returns the consents moved (history not counted).
  */
 async function moveConsents(loserId: string, survivorId: string): Promise<number> {
   const table = tableNameFromEnv();
   const from = customerKey(loserId);
   const to = customerKey(survivorId);
   let moved = 0;
-  for (const item of await consentsOf(loserId)) {
+  for (const item of await consentRecordsOf(loserId)) {
     const moving: Record<string, unknown> = { ...item, [partitionKey]: to, customerId: survivorId };
     // Index keys that name the customer (if the consent entity has any) follow it too.
     for (const [name, value] of Object.entries(item)) {
@@ -417,7 +438,7 @@ async function moveConsents(loserId: string, survivorId: string): Promise<number
           ],
         }),
       );
-      moved++;
+      if (String(item[sortKey]).startsWith(CONSENT_PREFIX)) moved++;
     } catch (error) {
       const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
       if (reasons?.[1]?.Code === 'ConditionalCheckFailed') continue; // moved by an earlier run

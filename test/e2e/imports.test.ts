@@ -28,6 +28,7 @@ describe('imports over HTTP', () => {
     };
 
     // Act
+    const since = new Date(Date.now() - 1000).toISOString();
     const first = await runImport(request, csv);
     const second = await runImport(request, csv);
     const rejects = await rejectsOf(first.job.id);
@@ -39,7 +40,7 @@ describe('imports over HTTP', () => {
     expect(second.job.counts).toEqual({ created: 0, updated: 0, unchanged: 2, rejected: 1 });
     expect(rejects).toContain('row,field,reason,value');
     expect(rejects).toMatch(new RegExp(`^4,Email,must be a valid email address,bad-email-${tag}`, 'm'));
-    const listed = await call('GET', `/v1/customers?limit=200`);
+    const listed = await call('GET', `/v1/customers?limit=200&updatedSince=${encodeURIComponent(since)}`);
     const li = listed.body.items.find((c: { email?: string }) => c.email === `li.${tag}@example.com`);
     expect(li).toMatchObject({ name: '李雷', phone: '+8613800138000', birthday: { date: '1990-03-02' } });
   });

@@ -191,6 +191,8 @@ describe('bulk customer upsert', () => {
             email: rest.email ? 'e' : undefined,
             externalId: rest.externalId ? 'x' : undefined,
             phone: rest.phone ? 'p' : undefined,
+            emails: Array.isArray(rest.emails) ? rest.emails.length : undefined,
+            phones: Array.isArray(rest.phones) ? rest.phones.length : undefined,
             sk: String(sk).replace(/^[0-9A-Z]{26}$/, 'ULID'),
           });
         })

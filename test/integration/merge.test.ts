@@ -54,6 +54,17 @@ async function runToEnd(mergeId: string, pageSize?: number): Promise<number> {
   }
 }
 
+/** A consent-history entry or the contact preferences, as raw items in the customer's partition. */
+async function putRecord(customerId: string, sk: string, attributes: Record<string, unknown>) {
+  const { client, tableName } = tableClient();
+  await client.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: { pk: `CUST#${customerId}`, sk, customerId, ...attributes },
+    }),
+  );
+}
+
 async function putConsent(
   customerId: string,
   channel: string,
@@ -308,6 +319,11 @@ describe('merging', () => {
     await putConsent(loser.id, 'sms', 'promo', 'opted_out', '2026-01-01T00:00:00.000Z');
     await putConsent(survivor.id, 'sms', 'promo', 'opted_in', '2026-04-01T00:00:00.000Z');
     await putConsent(loser.id, 'push', 'news', 'pending', '2026-02-01T00:00:00.000Z');
+    await putRecord(loser.id, 'CONSENTLOG#01JLOGENTRY0000000000000001', {
+      channel: 'email',
+      status: 'opted_in',
+    });
+    await putRecord(loser.id, 'PREFS', { frequency: 'weekly', updatedAt: '2026-02-01T00:00:00.000Z' });
     const preview = await merge(survivor.id, { mergeIds: [loser.id], dryRun: true });
     const done = await merge(survivor.id, { mergeIds: [loser.id], dryRun: false });
     if (done.dryRun || !preview.dryRun) throw new Error('unexpected outcome');
@@ -352,6 +368,13 @@ describe('merging', () => {
       [`CUST#${survivor.id}|CONSENT#sms#promo`]: 'opted_in',
       [`CUST#${survivor.id}|CONSENT#push#news`]: 'pending',
     });
+    // Consent history and contact preferences follow the consents; nothing stays behind.
+    const records = finished.filter((i) => /^(CONSENTLOG#|PREFS$)/.test(String(i.sk)));
+    expect(records.filter((r) => r.pk === `CUST#${loser.id}`)).toEqual([]);
+    expect(records.find((r) => r.sk === 'PREFS' && r.pk === `CUST#${survivor.id}`)?.frequency).toBe('weekly');
+    expect(
+      records.some((r) => r.pk === `CUST#${survivor.id}` && String(r.sk).startsWith('CONSENTLOG#')),
+    ).toBe(true);
     const audit = finished.filter((i) => i.__edb_e__ === 'audit' && i.customerId === survivor.id);
     expect(
       audit
