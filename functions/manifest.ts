@@ -285,6 +285,25 @@ export const functions = {
     trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 1, startingPosition: 'LATEST' },
     resources: { bus: 'put' },
   },
+  scoringSettingsGet: {
+    entry: 'functions/http/scoring-settings-get.ts',
+    description: 'The stage’s scoring settings (the defaults when none are stored)',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/scoring/settings', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  scoringSettingsPut: {
+    entry: 'functions/http/scoring-settings-put.ts',
+    description: 'Replaces the stage’s scoring settings under If-Match',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/scoring/settings', scope: 'admin' },
+    resources: { table: 'readwrite' },
+  },
+  aggregateUpdater: {
+    entry: 'functions/stream/aggregate-updater.ts',
+    description: 'Folds orders and refunds from the table stream into per-customer purchase aggregates',
+    trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 1, startingPosition: 'LATEST' },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;

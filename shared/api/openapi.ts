@@ -37,6 +37,7 @@ import {
 } from '../events/schema.ts';
 import { exportCreateSchema, exportIdParams, exportJobSchema } from '../exports/schema.ts';
 import * as z from '../platform/zod.ts';
+import { scoringSettingsSchema } from '../scoring/settings.ts';
 
 /**
  * The OpenAPI 3.1 document, built from the manifest's routes and the zod schemas that validate the
@@ -84,6 +85,14 @@ const auditSchema = z
     next: z.optional(z.string()),
   })
   .check(z.meta({ id: 'AuditTrail' }));
+
+const scoringSettingsView = z
+  .object({
+    settings: scoringSettingsSchema,
+    version: z.number().check(z.int()),
+    updatedAt: z.optional(z.string()),
+  })
+  .check(z.meta({ id: 'ScoringSettings' }));
 
 /** The functions behind HTTP routes: each must be documented, and only they. */
 type HttpFunctionName = {
@@ -283,6 +292,23 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
       202: { description: 'Export started', schema: exportJobSchema, headers: ['Location'] },
       404: { description: 'No such customer' },
       410: { description: 'The customer was erased' },
+    },
+  },
+  scoringSettingsGet: {
+    summary: 'Scoring settings',
+    description:
+      'Bins, thresholds, schedule, currency and discount rate of the customer-intelligence models. Version 0 means nothing is stored and the defaults apply.',
+    responses: { 200: { description: 'The settings', schema: scoringSettingsView, headers: ['ETag'] } },
+  },
+  scoringSettingsPut: {
+    summary: 'Replace the scoring settings',
+    description:
+      'Send the whole settings object (omitted parts take their defaults) with If-Match: the ETag of your last read ("0" before anything is stored). Orders in a currency other than `currency.base` need a rate in `currency.rates`.',
+    body: scoringSettingsSchema,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Stored', schema: scoringSettingsView, headers: ['ETag'] },
+      412: { description: 'The settings changed since your read' },
     },
   },
   apiKeysCreate: {

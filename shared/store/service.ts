@@ -5,6 +5,7 @@ import { ApiKey } from './entities/api-key.ts';
 import { AttributeDefinition } from './entities/attribute-definition.ts';
 import { AuditEntry } from './entities/audit.ts';
 import { Customer } from './entities/customer.ts';
+import { CustomerAggregate } from './entities/customer-aggregate.ts';
 import { DedupeBlockEntry } from './entities/dedupe-block-entry.ts';
 import { DedupeDismissal } from './entities/dedupe-dismissal.ts';
 import { DedupePair } from './entities/dedupe-pair.ts';
@@ -17,6 +18,7 @@ import { IdempotencyRecord } from './entities/idempotency.ts';
 import { Identity } from './entities/identity.ts';
 import { Merge } from './entities/merge.ts';
 import { MergedCustomer } from './entities/merged-customer.ts';
+import { ScoringSettingsItem } from './entities/scoring-settings.ts';
 
 const entities = {
   customer: Customer,
@@ -35,6 +37,8 @@ const entities = {
   dedupePair: DedupePair,
   dedupeDismissal: DedupeDismissal,
   exportJob: ExportJob,
+  customerAggregate: CustomerAggregate,
+  scoringSettings: ScoringSettingsItem,
 };
 
 let service: Service<typeof entities> | undefined;
