@@ -37,6 +37,16 @@ import {
 } from '../events/schema.ts';
 import { exportCreateSchema, exportIdParams, exportJobSchema } from '../exports/schema.ts';
 import * as z from '../platform/zod.ts';
+import {
+  clustersQuery,
+  clustersView,
+  distributionQuery,
+  distributionView,
+  runIdParams,
+  scoringRunView,
+  timeseriesQuery,
+  timeseriesView,
+} from '../scoring/schema.ts';
 import { scoringSettingsSchema } from '../scoring/settings.ts';
 
 /**
@@ -310,6 +320,44 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
       200: { description: 'Stored', schema: scoringSettingsView, headers: ['ETag'] },
       412: { description: 'The settings changed since your read' },
     },
+  },
+  scoringRunsStart: {
+    summary: 'Start a rescoring run',
+    description:
+      'Scores every customer with purchases now, as the schedule does: RFM, ABC and value tiers, lifecycle stage, historical and predicted CLV, churn risk. Poll the run; changes go on the event bus as customer.tier_changed, customer.lifecycle_changed and customer.churn_risk_raised.',
+    responses: { 202: { description: 'Run started', schema: scoringRunView, headers: ['Location'] } },
+  },
+  scoringRunsGet: {
+    summary: 'A rescoring run',
+    params: runIdParams,
+    responses: {
+      200: {
+        description: 'Status, progress, fitted models and counts of what changed',
+        schema: scoringRunView,
+      },
+      404: { description: 'No such run' },
+    },
+  },
+  reportsDistribution: {
+    summary: 'Distribution of a score',
+    description:
+      'Customers per RFM group, ABC tier, value tier, lifecycle stage, CLV decile or churn-risk band, as of the latest rescoring run.',
+    query: distributionQuery,
+    responses: { 200: { description: 'Counts per value', schema: distributionView } },
+  },
+  reportsTimeseries: {
+    summary: 'Distribution of a score over time',
+    description:
+      'One entry per day that had a rescoring run, from `from` to `to` inclusive (at most 366 days).',
+    query: timeseriesQuery,
+    responses: { 200: { description: 'Daily counts', schema: timeseriesView } },
+  },
+  reportsClusters: {
+    summary: 'Customer clusters',
+    description:
+      'k-means over standardized recency, frequency, revenue, order value and predicted CLV of a bounded sample (5,000) of customers with purchases; k fixed or chosen by silhouette.',
+    query: clustersQuery,
+    responses: { 200: { description: 'Clusters with profiles in original units', schema: clustersView } },
   },
   apiKeysCreate: {
     summary: 'Create an API key',

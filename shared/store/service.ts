@@ -18,7 +18,11 @@ import { IdempotencyRecord } from './entities/idempotency.ts';
 import { Identity } from './entities/identity.ts';
 import { Merge } from './entities/merge.ts';
 import { MergedCustomer } from './entities/merged-customer.ts';
+import { ScoreSnapshot } from './entities/score-snapshot.ts';
+import { ScoringRun } from './entities/scoring-run.ts';
 import { ScoringSettingsItem } from './entities/scoring-settings.ts';
+import { ScoringStep } from './entities/scoring-step.ts';
+import { TierChange } from './entities/tier-change.ts';
 
 const entities = {
   customer: Customer,
@@ -39,6 +43,10 @@ const entities = {
   exportJob: ExportJob,
   customerAggregate: CustomerAggregate,
   scoringSettings: ScoringSettingsItem,
+  scoringRun: ScoringRun,
+  scoringStep: ScoringStep,
+  tierChange: TierChange,
+  scoreSnapshot: ScoreSnapshot,
 };
 
 let service: Service<typeof entities> | undefined;
