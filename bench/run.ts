@@ -17,6 +17,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'cold-start': () => import('./cold-start.ts'),
   'model-fit': () => import('./model-fit.ts'),
   dedup: () => import('./dedup.ts'),
+  'aggregate-latency': () => import('./aggregate-latency.ts'),
 };
 
 function usage(): string {
