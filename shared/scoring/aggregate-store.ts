@@ -71,10 +71,18 @@ function purchaseOf(item: Record<string, unknown> | undefined): StoredPurchase |
 export function purchaseChangesFromStream(records: DynamoDBRecord[]): PurchaseChange[] {
   const changes: PurchaseChange[] = [];
   records.forEach((record, index) => {
-    const before = purchaseOf(image(record.dynamodb?.OldImage as Record<string, unknown> | undefined));
-    const after = purchaseOf(image(record.dynamodb?.NewImage as Record<string, unknown> | undefined));
-    const beforeOwner = image(record.dynamodb?.OldImage as Record<string, unknown> | undefined)?.customerId;
-    const afterOwner = image(record.dynamodb?.NewImage as Record<string, unknown> | undefined)?.customerId;
+    // Most of the stream is not orders: look at the raw type attributes before unmarshalling anything.
+    const raw = [record.dynamodb?.OldImage, record.dynamodb?.NewImage] as (
+      | Record<string, { S?: string }>
+      | undefined
+    )[];
+    if (!raw.some((r) => r?.__edb_e__?.S === 'event' && PURCHASE_TYPES.has(r.type?.S ?? ''))) return;
+    const oldImage = image(record.dynamodb?.OldImage as Record<string, unknown> | undefined);
+    const newImage = image(record.dynamodb?.NewImage as Record<string, unknown> | undefined);
+    const before = purchaseOf(oldImage);
+    const after = purchaseOf(newImage);
+    const beforeOwner = oldImage?.customerId;
+    const afterOwner = newImage?.customerId;
     if (before && typeof beforeOwner === 'string' && (!after || beforeOwner !== afterOwner)) {
       changes.push({ index, customerId: beforeOwner, op: 'remove', purchase: before });
     }
