@@ -18,6 +18,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'model-fit': () => import('./model-fit.ts'),
   dedup: () => import('./dedup.ts'),
   'aggregate-latency': () => import('./aggregate-latency.ts'),
+  rescoring: () => import('./rescoring.ts'),
 };
 
 function usage(): string {

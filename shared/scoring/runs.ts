@@ -11,6 +11,7 @@ import { newId } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { parseSchedule } from '../platform/schedule.ts';
 import { sqsClient } from '../platform/sqs.ts';
+import { batchPut } from '../store/batch-io.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
 import type { PurchaseState } from './aggregates.ts';
@@ -371,6 +372,7 @@ async function scorePage(run: Run, rows: AggregateRow[], settings: ScoringSettin
   let changed = 0;
   const events: BusEvent[] = [];
   const writes: (() => Promise<void>)[] = [];
+  const history: Record<string, unknown>[] = [];
   for (const row of rows) {
     const previous = row.scores;
     const scores = scoreCustomer(row.state, previous, { population, model, settings, now, runId: run.runId });
@@ -387,8 +389,8 @@ async function scorePage(run: Run, rows: AggregateRow[], settings: ScoringSettin
         detailType: 'customer.tier_changed',
         detail: { customerId, dimension, from, to: scores[dimension], runId: run.runId, at },
       });
-      writes.push(async () => {
-        await store()
+      history.push(
+        store()
           .entities.tierChange.put({
             customerId,
             at,
@@ -397,8 +399,8 @@ async function scorePage(run: Run, rows: AggregateRow[], settings: ScoringSettin
             to: scores[dimension],
             runId: run.runId,
           })
-          .go({ response: 'none' });
-      });
+          .params().Item as Record<string, unknown>,
+      );
     }
     if (previous?.rfm.group !== scores.rfm.group) bump(counts.changes, 'rfmGroup');
     const fromStage = previous?.lifecycle.stage ?? null;
@@ -427,9 +429,14 @@ async function scorePage(run: Run, rows: AggregateRow[], settings: ScoringSettin
   }
   // Events first, then the writes: a crash between them repeats the events on redelivery (at least
   // once) rather than losing them, since a redone page finds the scores already written.
-  const failed = await publish(events);
-  if (failed.length > 0) throw new Error(`The bus refused ${failed.length} scoring events`);
-  await inParallel(writes, 16);
+  const lanes = 8;
+  const perLane = Math.ceil(events.length / lanes / 10) * 10;
+  const failed = await Promise.all(
+    Array.from({ length: lanes }, (_, i) => publish(events.slice(i * perLane, (i + 1) * perLane))),
+  );
+  const refused = failed.reduce((n, f) => n + f.length, 0);
+  if (refused > 0) throw new Error(`The bus refused ${refused} scoring events`);
+  await Promise.all([batchPut(documentClient(), tableNameFromEnv(), history), inParallel(writes, 32)]);
   return { counts, changed };
 }
 
