@@ -299,7 +299,16 @@ export function scoreCustomer(
 export function sameScores(a: CustomerScores | undefined, b: CustomerScores): boolean {
   if (!a) return false;
   const strip = ({ runId: _r, scoredAt: _s, ...rest }: CustomerScores) => rest;
-  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+  return canonical(strip(a)) === canonical(strip(b));
+}
+
+/** JSON with object keys sorted: DynamoDB gives map attributes back in no particular key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([p], [q]) => (p < q ? -1 : 1)))
+      : v,
+  );
 }
 
 /** The bucket a customer counts in, per reported dimension. */

@@ -99,5 +99,17 @@ describe('rescoring runs over HTTP', () => {
     expect(badRange.status).toBe(400);
     expect(badRange.body.errors[0].path).toBe('query.from');
     expect(again.status).toBe(202);
+    // A second run over unchanged data writes no customer's scores again.
+    const second = await waitFor(
+      async () => {
+        const answer = await call('GET', `/v1/scoring/runs/${again.body.id}`);
+        return answer.body.status === 'completed' ? answer.body : undefined;
+      },
+      'the second run to complete',
+      120_000,
+    );
+    const rescored = await Promise.all(ids.map((id) => call('GET', `/v1/customers/${id}`)));
+    expect(second.progress.customersScored).toBeGreaterThanOrEqual(50);
+    expect(rescored.map((p) => p.body.computed.scores.runId)).toEqual(ids.map(() => run.id));
   }, 240_000);
 });
