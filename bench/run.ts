@@ -18,6 +18,8 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'model-fit': () => import('./model-fit.ts'),
   dedup: () => import('./dedup.ts'),
   import: () => import('./import.ts'),
+  'aggregate-latency': () => import('./aggregate-latency.ts'),
+  rescoring: () => import('./rescoring.ts'),
 };
 
 function usage(): string {

@@ -45,6 +45,12 @@ export const queues = {
     visibilityTimeoutSeconds: 720,
     maxReceiveCount: 5,
   },
+  scoring: {
+    description: 'Rescoring runs: plan, one page of a segment per pass, settle the population between passes',
+    // Six times the worker's timeout.
+    visibilityTimeoutSeconds: 720,
+    maxReceiveCount: 5,
+  },
 } as const satisfies Record<string, QueueSpec>;
 export type QueueName = keyof typeof queues;
 
@@ -61,6 +67,9 @@ export const busDetailTypes = [
   'customer.erased',
   'customer.merged',
   'event.ingested',
+  'customer.lifecycle_changed',
+  'customer.tier_changed',
+  'customer.churn_risk_raised',
 ] as const;
 export type BusDetailType = (typeof busDetailTypes)[number];
 
@@ -425,6 +434,72 @@ export const functions = {
       'Turns table changes into customer.changed, customer.erased, customer.merged and event.ingested on the bus',
     trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 1, startingPosition: 'LATEST' },
     resources: { bus: 'put' },
+  },
+  scoringSettingsGet: {
+    entry: 'functions/http/scoring-settings-get.ts',
+    description: 'The stage’s scoring settings (the defaults when none are stored)',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/scoring/settings', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  scoringSettingsPut: {
+    entry: 'functions/http/scoring-settings-put.ts',
+    description: 'Replaces the stage’s scoring settings under If-Match',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/scoring/settings', scope: 'admin' },
+    resources: { table: 'readwrite' },
+  },
+  scoringRunsStart: {
+    entry: 'functions/http/scoring-runs-start.ts',
+    description: 'Starts a rescoring run of every customer now',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/scoring/runs', scope: 'admin' },
+    resources: { table: 'readwrite', queues: { scoring: 'send' } },
+  },
+  scoringRunsGet: {
+    entry: 'functions/http/scoring-runs-get.ts',
+    description: 'A rescoring run: status, progress, fitted models and what changed',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/scoring/runs/{runId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  scoringPlanner: {
+    entry: 'functions/schedule/scoring-planner.ts',
+    description: 'Starts a rescoring run when the schedule in the scoring settings is due',
+    // Checks hourly: the settings' expression (changeable through the API) decides whether a run is due.
+    trigger: { kind: 'schedule', expression: 'rate(1 hour)', description: 'Start a rescoring run when due' },
+    resources: { table: 'readwrite', queues: { scoring: 'send' } },
+  },
+  scoringWorker: {
+    entry: 'functions/queue/scoring-worker.ts',
+    description: 'Runs a rescoring run a page at a time: measure, settle and fit, score and publish changes',
+    trigger: { kind: 'queue', queue: 'scoring', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    resources: { table: 'readwrite', queues: { scoring: 'send' }, bus: 'put' },
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+  },
+  reportsDistribution: {
+    entry: 'functions/http/reports-distribution.ts',
+    description: 'How customers spread over RFM groups, tiers, lifecycle stages, CLV deciles or churn risk',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/reports/distribution', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  reportsTimeseries: {
+    entry: 'functions/http/reports-timeseries.ts',
+    description: 'A distribution day by day, from the rescoring runs’ daily snapshots',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/reports/timeseries', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  reportsClusters: {
+    entry: 'functions/http/reports-clusters.ts',
+    description: 'k-means clusters of a sample of customers, with profiles',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/reports/clusters', scope: 'read' },
+    resources: { table: 'read' },
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
+  aggregateUpdater: {
+    entry: 'functions/stream/aggregate-updater.ts',
+    description: 'Folds orders and refunds from the table stream into per-customer purchase aggregates',
+    trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 1, startingPosition: 'LATEST' },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 60,
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -102,9 +102,64 @@ export const eventIngestedDetail = z.object({
 });
 export type EventIngestedDetail = z.output<typeof eventIngestedDetail>;
 
+/** SQS `scoring` queue body: one step of a rescoring run. */
+export const scoringMessage = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('plan'), runId: z.string().check(z.minLength(1)) }),
+  z.strictObject({
+    kind: z.literal('page'),
+    runId: z.string().check(z.minLength(1)),
+    /** 1 measures the population, 2 scores each customer against it. */
+    pass: z.union([z.literal(1), z.literal(2)]),
+    segment: z.number().check(z.int(), z.minimum(0)),
+    page: z.number().check(z.int(), z.minimum(0)),
+    /** The table's LastEvaluatedKey of the previous page, as JSON. */
+    startKey: z.optional(z.string()),
+  }),
+  z.strictObject({ kind: z.literal('settle'), runId: z.string().check(z.minLength(1)) }),
+]);
+export type ScoringMessage = z.output<typeof scoringMessage>;
+
+/** Bus `customer.lifecycle_changed`: a rescoring run moved a customer to another lifecycle stage. */
+export const customerLifecycleChangedDetail = z.object({
+  customerId: z.string(),
+  from: z.nullable(z.string()),
+  to: z.string(),
+  runId: z.string(),
+  at: z.string(),
+});
+export type CustomerLifecycleChangedDetail = z.output<typeof customerLifecycleChangedDetail>;
+
+/** Bus `customer.tier_changed`: the ABC tier or the value tier moved (`from` null on the first scoring). */
+export const customerTierChangedDetail = z.object({
+  customerId: z.string(),
+  dimension: z.enum(['abc', 'valueTier']),
+  from: z.nullable(z.string()),
+  to: z.string(),
+  runId: z.string(),
+  at: z.string(),
+});
+export type CustomerTierChangedDetail = z.output<typeof customerTierChangedDetail>;
+
+/**
+ * Bus `customer.churn_risk_raised`: a customer's churn score crossed the threshold. At least once per
+ * crossing: a retried page may repeat it with the same runId, by which consumers deduplicate.
+ */
+export const customerChurnRiskRaisedDetail = z.object({
+  customerId: z.string(),
+  score: z.number(),
+  threshold: z.number(),
+  reasons: z.array(z.string()),
+  runId: z.string(),
+  at: z.string(),
+});
+export type CustomerChurnRiskRaisedDetail = z.output<typeof customerChurnRiskRaisedDetail>;
+
 export const busDetailSchemas = {
   'customer.changed': customerChangedDetail,
   'customer.erased': customerErasedDetail,
   'customer.merged': customerMergedDetail,
   'event.ingested': eventIngestedDetail,
+  'customer.lifecycle_changed': customerLifecycleChangedDetail,
+  'customer.tier_changed': customerTierChangedDetail,
+  'customer.churn_risk_raised': customerChurnRiskRaisedDetail,
 } as const;

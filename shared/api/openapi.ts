@@ -56,6 +56,17 @@ import {
   rejectsQuery,
 } from '../imports/schema.ts';
 import * as z from '../platform/zod.ts';
+import {
+  clustersQuery,
+  clustersView,
+  distributionQuery,
+  distributionView,
+  runIdParams,
+  scoringRunView,
+  timeseriesQuery,
+  timeseriesView,
+} from '../scoring/schema.ts';
+import { scoringSettingsSchema } from '../scoring/settings.ts';
 
 /**
  * The OpenAPI 3.1 document, built from the manifest's routes and the zod schemas that validate the
@@ -108,6 +119,14 @@ const auditSchema = z
     next: z.optional(z.string()),
   })
   .check(z.meta({ id: 'AuditTrail' }));
+
+const scoringSettingsView = z
+  .object({
+    settings: scoringSettingsSchema,
+    version: z.number().check(z.int()),
+    updatedAt: z.optional(z.string()),
+  })
+  .check(z.meta({ id: 'ScoringSettings' }));
 
 /** The functions behind HTTP routes: each must be documented, and only they. */
 type HttpFunctionName = {
@@ -476,6 +495,61 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
       404: { description: 'No such customer' },
       410: { description: 'The customer was erased' },
     },
+  },
+  scoringSettingsGet: {
+    summary: 'Scoring settings',
+    description:
+      'Bins, thresholds, schedule, currency and discount rate of the customer-intelligence models. Version 0 means nothing is stored and the defaults apply.',
+    responses: { 200: { description: 'The settings', schema: scoringSettingsView, headers: ['ETag'] } },
+  },
+  scoringSettingsPut: {
+    summary: 'Replace the scoring settings',
+    description:
+      'Send the whole settings object (omitted parts take their defaults) with If-Match: the ETag of your last read ("0" before anything is stored). Orders in a currency other than `currency.base` need a rate in `currency.rates`.',
+    body: scoringSettingsSchema,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Stored', schema: scoringSettingsView, headers: ['ETag'] },
+      412: { description: 'The settings changed since your read' },
+    },
+  },
+  scoringRunsStart: {
+    summary: 'Start a rescoring run',
+    description:
+      'Scores every customer with purchases now, as the schedule does: RFM, ABC and value tiers, lifecycle stage, historical and predicted CLV, churn risk. Poll the run; changes go on the event bus as customer.tier_changed, customer.lifecycle_changed and customer.churn_risk_raised.',
+    responses: { 202: { description: 'Run started', schema: scoringRunView, headers: ['Location'] } },
+  },
+  scoringRunsGet: {
+    summary: 'A rescoring run',
+    params: runIdParams,
+    responses: {
+      200: {
+        description: 'Status, progress, fitted models and counts of what changed',
+        schema: scoringRunView,
+      },
+      404: { description: 'No such run' },
+    },
+  },
+  reportsDistribution: {
+    summary: 'Distribution of a score',
+    description:
+      'Customers per RFM group, ABC tier, value tier, lifecycle stage, CLV decile or churn-risk band, as of the latest rescoring run.',
+    query: distributionQuery,
+    responses: { 200: { description: 'Counts per value', schema: distributionView } },
+  },
+  reportsTimeseries: {
+    summary: 'Distribution of a score over time',
+    description:
+      'One entry per day that had a rescoring run, from `from` to `to` inclusive (at most 366 days).',
+    query: timeseriesQuery,
+    responses: { 200: { description: 'Daily counts', schema: timeseriesView } },
+  },
+  reportsClusters: {
+    summary: 'Customer clusters',
+    description:
+      'k-means over standardized recency, frequency, revenue, order value and predicted CLV of a bounded sample (5,000) of customers with purchases; k fixed or chosen by silhouette.',
+    query: clustersQuery,
+    responses: { 200: { description: 'Clusters with profiles in original units', schema: clustersView } },
   },
   apiKeysCreate: {
     summary: 'Create an API key',

@@ -1,4 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions } from 'electrodb';
 import { envNames } from '../../functions/manifest.ts';
 import { consentItemKeys } from '../consent/erasure.ts';
@@ -100,6 +101,29 @@ const PAGE_ITEMS = 1000;
  * Deletes one page of an erased customer's events and orders. Returns 'more' when items remain (the
  * caller re-queues), 'done' once none are left and the tombstone is marked erased. Safe to repeat.
  */
+/** Keys of the customer's partition other than the tombstone and merge redirects, at most `limit`. */
+async function otherPartitionKeys(customerId: string, limit: number) {
+  const { partitionKey, sortKey } = tableDefinition;
+  const pk = createConversions(store().entities.erasure).byAccessPattern.byCustomer.fromComposite.toKeys({
+    customerId,
+  }) as Record<string, string>;
+  const page = await documentClient().send(
+    new QueryCommand({
+      TableName: tableNameFromEnv(),
+      KeyConditionExpression: '#pk = :pk',
+      FilterExpression: 'NOT (#sk IN (:erasure, :merged))',
+      ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+      ExpressionAttributeValues: { ':pk': pk[partitionKey], ':erasure': 'ERASURE', ':merged': 'MERGED' },
+      ProjectionExpression: '#pk, #sk',
+      ConsistentRead: true,
+    }),
+  );
+  return (page.Items ?? []).slice(0, limit).map((item) => ({
+    [partitionKey]: String(item[partitionKey]),
+    [sortKey]: String(item[sortKey]),
+  })) as { [partitionKey]: string; [sortKey]: string }[];
+}
+
 export async function erasePage(customerId: string): Promise<'more' | 'done' | 'not-erasing'> {
   const s = store().entities;
   const erasure = await s.erasure.get({ customerId }).go({ consistent: true });
@@ -116,6 +140,10 @@ export async function erasePage(customerId: string): Promise<'more' | 'done' | '
   });
   // Consents, their history and contact preferences share the page budget with the events.
   keys.push(...(await consentItemKeys(customerId, PAGE_ITEMS - keys.length)));
+  // Whatever else is kept under the customer (purchase aggregate, tier history, records later parts add)
+  // goes too; only the tombstone and merge redirects, which hold ids and times, stay.
+  if (keys.length < PAGE_ITEMS)
+    keys.push(...(await otherPartitionKeys(customerId, PAGE_ITEMS - keys.length)));
   await batchDelete(documentClient(), tableNameFromEnv(), keys);
   const deletedItems = (erasure.data.deletedItems ?? 0) + keys.length;
   if (page.cursor || keys.length >= PAGE_ITEMS) {

@@ -311,6 +311,12 @@ export const customerSchema = /* @__PURE__ */ schema(() =>
       owner: z.optional(z.string()),
       tier: z.optional(z.string()).check(z.meta({ description: 'Computed by scoring; read-only' })),
       lifecycleStage: z.optional(z.string()).check(z.meta({ description: 'Computed by scoring; read-only' })),
+      computed: z.optional(z.record(z.string(), z.unknown())).check(
+        z.meta({
+          description:
+            'Purchase aggregates and scores, read-only: kept by the stream and the rescoring run, outside the profile version',
+        }),
+      ),
       attributes: z.record(z.string(), customAttributeValue),
       version: z.number().check(z.int()),
       createdAt: z.string(),

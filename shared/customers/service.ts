@@ -419,7 +419,10 @@ export async function resolveCustomer(customerId: string): Promise<CustomerItem>
 }
 
 export async function getCustomer(customerId: string): Promise<CustomerView> {
-  return toView(await resolveCustomer(customerId));
+  const item = await resolveCustomer(customerId);
+  // Loaded on use: scoring reads settings and aggregates that the write paths never need.
+  const { computedView } = await import('../scoring/profile.ts');
+  return { ...toView(item), computed: await computedView(item.customerId) };
 }
 
 /** Answers an id that has no profile: 410 once erased, 404 otherwise. */

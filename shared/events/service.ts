@@ -221,6 +221,7 @@ export async function ingestEvents(
   field = 'events',
   options: IngestOptions = {},
 ): Promise<IngestResult> {
+  await checkCurrencies(events, field);
   const region = config().DEFAULT_PHONE_REGION;
   const unknownIdentity = options.unknownIdentity ?? config().UNKNOWN_IDENTITY;
   const refs = new Map<RefKey, CustomerRef>();
@@ -312,6 +313,28 @@ export async function ingestEvents(
     duplicates: events.length - toWrite.length,
     customersCreated,
   };
+}
+
+/**
+ * Money is counted in the stage's base currency: an order or refund in another currency needs a rate in
+ * the scoring settings, or the batch is rejected (422 naming the item's currency) before anything is
+ * written, rather than stored and left out of every figure.
+ */
+async function checkCurrencies(events: EventInput[], field: string): Promise<void> {
+  if (!events.some((e) => KEPT_TYPES.has(e.type) && e.currency !== undefined)) return;
+  const { scoringSettings } = await import('../scoring/settings-store.ts');
+  const { base, rates } = (await scoringSettings()).currency;
+  const errors: FieldError[] = [];
+  events.forEach((event, i) => {
+    const code = event.currency;
+    if (!KEPT_TYPES.has(event.type) || code === undefined || code === base || rates[code] !== undefined)
+      return;
+    errors.push({
+      path: `${field}[${i}].currency`,
+      message: `${code} has no exchange rate to ${base}; add one to the scoring settings (currency.rates) or send ${base}`,
+    });
+  });
+  if (errors.length > 0) throw new UnprocessableError(errors);
 }
 
 export async function ingestOrders(

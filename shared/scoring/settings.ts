@@ -57,7 +57,8 @@ export const scoringSettingsSchema = /* @__PURE__ */ schema(() =>
   z.strictObject({
     currency: z.prefault(
       z.strictObject({
-        base: z._default(currencyCode, 'USD'),
+        // CNY like the stage's default phone region (CN) and the demo data; a stage elsewhere sets its own.
+        base: z._default(currencyCode, 'CNY'),
         /** Units of the base currency per unit of each other currency; orders in others are rejected. */
         rates: z._default(
           z.record(

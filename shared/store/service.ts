@@ -8,6 +8,7 @@ import { Consent } from './entities/consent.ts';
 import { ConsentHistory } from './entities/consent-history.ts';
 import { ContactPreferences } from './entities/contact-preferences.ts';
 import { Customer } from './entities/customer.ts';
+import { CustomerAggregate } from './entities/customer-aggregate.ts';
 import { DedupeBlockEntry } from './entities/dedupe-block-entry.ts';
 import { DedupeDismissal } from './entities/dedupe-dismissal.ts';
 import { DedupePair } from './entities/dedupe-pair.ts';
@@ -24,7 +25,12 @@ import { ImportReject } from './entities/import-reject.ts';
 import { ImportRejectRef } from './entities/import-reject-ref.ts';
 import { Merge } from './entities/merge.ts';
 import { MergedCustomer } from './entities/merged-customer.ts';
+import { ScoreSnapshot } from './entities/score-snapshot.ts';
+import { ScoringRun } from './entities/scoring-run.ts';
+import { ScoringSettingsItem } from './entities/scoring-settings.ts';
+import { ScoringStep } from './entities/scoring-step.ts';
 import { Suppression } from './entities/suppression.ts';
+import { TierChange } from './entities/tier-change.ts';
 import { Topic } from './entities/topic.ts';
 
 const entities = {
@@ -53,6 +59,12 @@ const entities = {
   importChunk: ImportChunk,
   importReject: ImportReject,
   importRejectRef: ImportRejectRef,
+  customerAggregate: CustomerAggregate,
+  scoringSettings: ScoringSettingsItem,
+  scoringRun: ScoringRun,
+  scoringStep: ScoringStep,
+  tierChange: TierChange,
+  scoreSnapshot: ScoreSnapshot,
 };
 
 let service: Service<typeof entities> | undefined;

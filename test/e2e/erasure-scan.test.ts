@@ -158,5 +158,12 @@ describe('erasure reaches every item that held the customer’s data', () => {
     const leftInBucket = (await bucketTexts()).filter((o) => holding(o.text).length > 0).map((o) => o.key);
     expect(leftInBucket).toEqual([]);
     expect((await call('GET', `/v1/customers/${id}`)).status).toBe(410);
+    // Under the customer's own key only the tombstone stays (the purchase aggregate, rebuilt from the
+    // stream as the orders go, ends empty and is removed).
+    const left = await waitFor(async () => {
+      const own = (await scanAll()).filter((i) => i.pk === `CUST#${id}`).map((i) => i.sk);
+      return own.length === 1 ? own : undefined;
+    }, 'only the tombstone to remain');
+    expect(left).toEqual(['ERASURE']);
   }, 120_000);
 });
