@@ -219,6 +219,9 @@ function logicalIdOfBucket(bucket: s3.IBucket): string {
   return Stack.of(cfn).resolve(cfn.logicalId) as string;
 }
 
+/** CloudWatch metric math takes at most 10 metrics in an alarm. */
+const ERROR_ALARM_GROUP = 10;
+
 export interface FunctionsProps {
   specs: Readonly<Record<string, FunctionSpec>>;
   stage: string;
@@ -255,8 +258,17 @@ export class Functions extends Construct {
       if (resources.ses) fn.bindSes(props.messaging);
       if (resources.pinpoint) fn.bindPinpoint(props.messaging);
       if (resources.linkSecret) fn.bindLinkSecret(props.linkSecret);
-      props.observability.alarmOnFunctionErrors(fn, 'ErrorsAlarm', fn.fn, `${name} (${spec.description})`);
       this.byName.set(name, fn);
+    }
+    // One alarm per group of functions rather than one each: a stack holds at most 500 resources, and an
+    // alarm names the functions whose errors it sums, so the alarm still says where to look.
+    const all = [...this.byName.entries()];
+    for (let i = 0; i < all.length; i += ERROR_ALARM_GROUP) {
+      props.observability.alarmOnFunctionErrors(
+        this,
+        `ErrorsAlarm${i / ERROR_ALARM_GROUP}`,
+        all.slice(i, i + ERROR_ALARM_GROUP).map(([name, fn]) => ({ name, fn: fn.fn })),
+      );
     }
   }
 

@@ -86,13 +86,26 @@ export class Observability extends Construct {
   alarmOnFunctionErrors(
     scope: Construct,
     id: string,
-    fn: lambda.IFunction,
-    description: string,
+    functions: { name: string; fn: lambda.IFunction }[],
   ): cloudwatch.Alarm {
+    const usingMetrics = Object.fromEntries(
+      functions.map(({ fn }, i) => [
+        `e${i}`,
+        fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      ]),
+    );
     return this.notify(
       new cloudwatch.Alarm(scope, id, {
-        alarmDescription: `Invocation errors: ${description}`,
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        alarmDescription: `Invocation errors in one of: ${functions.map((f) => f.name).join(', ')}`,
+        metric: new cloudwatch.MathExpression({
+          // A function that did not run has no data points; FILL makes it count as zero errors in the sum.
+          expression: `SUM([${Object.keys(usingMetrics)
+            .map((m) => `FILL(${m}, 0)`)
+            .join(', ')}])`,
+          usingMetrics,
+          period: Duration.minutes(5),
+          label: 'errors',
+        }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

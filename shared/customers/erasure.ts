@@ -111,17 +111,22 @@ async function otherPartitionKeys(customerId: string, limit: number) {
     new QueryCommand({
       TableName: tableNameFromEnv(),
       KeyConditionExpression: '#pk = :pk',
-      FilterExpression: 'NOT (#sk IN (:erasure, :merged))',
       ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
-      ExpressionAttributeValues: { ':pk': pk[partitionKey], ':erasure': 'ERASURE', ':merged': 'MERGED' },
+      ExpressionAttributeValues: { ':pk': pk[partitionKey] },
       ProjectionExpression: '#pk, #sk',
       ConsistentRead: true,
     }),
   );
-  return (page.Items ?? []).slice(0, limit).map((item) => ({
-    [partitionKey]: String(item[partitionKey]),
-    [sortKey]: String(item[sortKey]),
-  })) as { [partitionKey]: string; [sortKey]: string }[];
+  // A key attribute cannot be filtered in a Query, and the partition is small: the two kept items are
+  // skipped here.
+  const kept = new Set(['ERASURE', 'MERGED']);
+  return (page.Items ?? [])
+    .filter((item) => !kept.has(String(item[sortKey])))
+    .slice(0, limit)
+    .map((item) => ({
+      [partitionKey]: String(item[partitionKey]),
+      [sortKey]: String(item[sortKey]),
+    })) as { [partitionKey]: string; [sortKey]: string }[];
 }
 
 export async function erasePage(customerId: string): Promise<'more' | 'done' | 'not-erasing'> {
@@ -142,8 +147,16 @@ export async function erasePage(customerId: string): Promise<'more' | 'done' | '
   keys.push(...(await consentItemKeys(customerId, PAGE_ITEMS - keys.length)));
   // Whatever else is kept under the customer (purchase aggregate, tier history, records later parts add)
   // goes too; only the tombstone and merge redirects, which hold ids and times, stay.
-  if (keys.length < PAGE_ITEMS)
-    keys.push(...(await otherPartitionKeys(customerId, PAGE_ITEMS - keys.length)));
+  if (keys.length < PAGE_ITEMS) {
+    // The consent keys above are in the same partition: each key once, as BatchWriteItem requires.
+    const taken = new Set(keys.map((k) => `${k[partitionKey]}|${k[sortKey]}`));
+    const others = await otherPartitionKeys(customerId, PAGE_ITEMS);
+    keys.push(
+      ...others
+        .filter((k) => !taken.has(`${k[partitionKey]}|${k[sortKey]}`))
+        .slice(0, PAGE_ITEMS - keys.length),
+    );
+  }
   await batchDelete(documentClient(), tableNameFromEnv(), keys);
   const deletedItems = (erasure.data.deletedItems ?? 0) + keys.length;
   if (page.cursor || keys.length >= PAGE_ITEMS) {

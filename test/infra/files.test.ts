@@ -15,7 +15,7 @@ import {
 } from './support.ts';
 
 /**
- * The files bucket and `bindBucket`, on the dev stack with two probe functions added to the manifest
+ * The files bucket and `bindBucket`, on the dev stack with two probe functions in the manifest
  * (one reads the bucket, one writes it), so the grants are checked whichever real functions use it.
  * Not bundled: these tests read the template only.
  */
@@ -25,8 +25,11 @@ const probe = (bucket: 'read' | 'readwrite'): FunctionSpec => ({
   trigger: { kind: 'http', method: 'GET', path: `/v1/probe-${bucket}`, scope: 'read' },
   resources: { bucket },
 });
+// The probes take the places of two functions without the bucket, so the stack keeps its real size: it
+// is close to CloudFormation's 500 resources, which two more functions would pass.
+const { reportsClusters: _c, reportsTimeseries: _t, ...others } = functions;
 const specs: Record<string, FunctionSpec> = {
-  ...functions,
+  ...others,
   probeRead: probe('read'),
   probeWrite: probe('readwrite'),
 };
@@ -147,7 +150,7 @@ describe('bindBucket', () => {
   });
 
   it('gives functions without the bucket no S3 access at all', () => {
-    const without = Object.entries(functions).filter(
+    const without = Object.entries(specs).filter(
       ([, spec]) => !(spec.resources as { bucket?: string }).bucket,
     );
     expect(without.length).toBeGreaterThan(0);
