@@ -51,7 +51,7 @@ function image(raw: Record<string, unknown> | undefined): Record<string, unknown
 }
 
 function purchaseOf(item: Record<string, unknown> | undefined): StoredPurchase | undefined {
-  if (!item || item.__edb_e__ !== 'event' || !PURCHASE_TYPES.has(String(item.type))) return undefined;
+  if (item?.__edb_e__ !== 'event' || !PURCHASE_TYPES.has(String(item.type))) return undefined;
   if (typeof item.amount !== 'number' || typeof item.currency !== 'string') return undefined;
   const eventId = String(item.eventId);
   return {
