@@ -45,7 +45,6 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
   const { foldContext } = await import('../shared/scoring/aggregate-store.ts');
   const { defaultScoringSettings } = await import('../shared/scoring/settings.ts');
   const { startRun, getRun, DEFAULT_SEGMENTS } = await import('../shared/scoring/runs.ts');
-  const { tableDefinition } = await import('../shared/store/table.ts');
 
   const random = seededRandom(options.seed);
   const now = Date.now();
@@ -92,7 +91,7 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
   const seedSeconds = (performance.now() - seedStart) / 1000;
 
   // Baseline: the raw parallel scan the workers make, with nothing done per row.
-  const { partitionKey, sortKey } = tableDefinition;
+  const { aggregateScanInput } = await import('../shared/scoring/aggregate-store.ts');
   const rawStart = performance.now();
   const counts = await Promise.all(
     Array.from({ length: DEFAULT_SEGMENTS }, async (_, segment) => {
@@ -101,20 +100,10 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
       do {
         const page = await documentClient().send(
           new ScanCommand({
-            TableName: tableNameFromEnv(),
+            ...aggregateScanInput(),
             Segment: segment,
             TotalSegments: DEFAULT_SEGMENTS,
             Limit: 1000,
-            FilterExpression: '#sk = :sk AND begins_with(#pk, :pk)',
-            ProjectionExpression: '#id, #state, #scores',
-            ExpressionAttributeNames: {
-              '#pk': partitionKey,
-              '#sk': sortKey,
-              '#id': 'customerId',
-              '#state': 'state',
-              '#scores': 'scores',
-            },
-            ExpressionAttributeValues: { ':pk': 'CUST#', ':sk': 'AGG' },
             ...(startKey && { ExclusiveStartKey: startKey }),
           }),
         );

@@ -293,7 +293,6 @@ export async function upsertCustomer(raw: CustomerUpsertInput, actor: Actor): Pr
   const emails = sentAddresses(input.email, input.emails);
   const phones = sentAddresses(input.phone, input.phones);
   const identities = identitiesOf({ externalId: input.externalId, emails, phones });
-  const { email: _e, emails: _es, phone: _p, phones: _ps, ...scalars } = input;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const owners = await lookupIdentities(identities);

@@ -1,11 +1,13 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { EntityItem } from 'electrodb';
+import { createConversions, type EntityItem } from 'electrodb';
+import { tableNameFromEnv } from '../platform/config.ts';
 import { DomainError } from '../platform/errors.ts';
 import { log } from '../platform/log.ts';
 import type { CustomerAggregate } from '../store/entities/customer-aggregate.ts';
 import { store } from '../store/service.ts';
+import { tableDefinition } from '../store/table.ts';
 import {
   applyPurchase,
   emptyPurchaseState,
@@ -274,4 +276,30 @@ export async function applyStreamRecords(records: DynamoDBRecord[]): Promise<num
     }),
   );
   return firstFailed;
+}
+
+let aggregateKeys: Record<string, string> | undefined;
+
+/**
+ * The filter and projection of a Scan that reads every customer's aggregate (id, state, scores): the
+ * keys come from the aggregate entity, so rescoring, reports and the benchmark read the same items.
+ */
+export function aggregateScanInput() {
+  aggregateKeys ??= createConversions(
+    store().entities.customerAggregate,
+  ).byAccessPattern.byCustomer.fromComposite.toKeys({ customerId: '' }) as Record<string, string>;
+  const { partitionKey, sortKey } = tableDefinition;
+  return {
+    TableName: tableNameFromEnv(),
+    FilterExpression: '#sk = :sk AND begins_with(#pk, :pk)',
+    ProjectionExpression: '#id, #state, #scores',
+    ExpressionAttributeNames: {
+      '#pk': partitionKey,
+      '#sk': sortKey,
+      '#id': 'customerId',
+      '#state': 'state',
+      '#scores': 'scores',
+    },
+    ExpressionAttributeValues: { ':pk': aggregateKeys[partitionKey], ':sk': aggregateKeys[sortKey] },
+  };
 }

@@ -1,9 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createConversions } from 'electrodb';
 import { documentClient } from '../platform/aws.ts';
-import { tableNameFromEnv } from '../platform/config.ts';
 import { store } from '../store/service.ts';
-import { tableDefinition } from '../store/table.ts';
+import { aggregateScanInput } from './aggregate-store.ts';
 import { type PurchaseState, purchaseMetrics } from './aggregates.ts';
 import { kmeans } from './kmeans.ts';
 import type { CustomerScores, Dimension } from './rescore.ts';
@@ -55,29 +53,13 @@ const FEATURES = ['recencyDays', 'purchaseDays', 'revenue', 'averageOrderValue',
  */
 export async function clusters(k: number | 'auto') {
   const { settings } = await readScoringSettings();
-  const key = createConversions(
-    store().entities.customerAggregate,
-  ).byAccessPattern.byCustomer.fromComposite.toKeys({
-    customerId: '',
-  }) as Record<string, string>;
-  const { partitionKey, sortKey } = tableDefinition;
   const now = Date.now();
   const points: { id: string; features: number[] }[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await documentClient().send(
       new ScanCommand({
-        TableName: tableNameFromEnv(),
-        FilterExpression: '#sk = :sk AND begins_with(#pk, :pk)',
-        ProjectionExpression: '#id, #state, #scores',
-        ExpressionAttributeNames: {
-          '#pk': partitionKey,
-          '#sk': sortKey,
-          '#id': 'customerId',
-          '#state': 'state',
-          '#scores': 'scores',
-        },
-        ExpressionAttributeValues: { ':pk': key[partitionKey], ':sk': key[sortKey] },
+        ...aggregateScanInput(),
         ...(startKey && { ExclusiveStartKey: startKey }),
       }),
     );

@@ -14,6 +14,7 @@ import { sqsClient } from '../platform/sqs.ts';
 import { batchPut } from '../store/batch-io.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
+import { aggregateScanInput } from './aggregate-store.ts';
 import type { PurchaseState } from './aggregates.ts';
 import {
   type CustomerScores,
@@ -230,16 +231,6 @@ async function completeStep(run: Run, step: string, next: string, part: unknown,
   throw new Error(`Could not record scoring step ${step} of run ${run.runId}`);
 }
 
-let built: { profileKey: Record<string, string> } | undefined;
-function aggregateKey() {
-  built ??= {
-    profileKey: createConversions(
-      store().entities.customerAggregate,
-    ).byAccessPattern.byCustomer.fromComposite.toKeys({ customerId: '' }) as Record<string, string>,
-  };
-  return built.profileKey;
-}
-
 interface AggregateRow {
   customerId: string;
   state: PurchaseState;
@@ -247,24 +238,13 @@ interface AggregateRow {
 }
 
 async function scanPage(run: Run, segment: number, startKey?: string) {
-  const key = aggregateKey();
   const result = await documentClient().send(
     new ScanCommand({
-      TableName: tableNameFromEnv(),
+      ...aggregateScanInput(),
       Segment: segment,
       TotalSegments: run.segments,
       Limit: PAGE_ITEMS,
       ...(startKey && { ExclusiveStartKey: JSON.parse(startKey) as Record<string, unknown> }),
-      FilterExpression: '#sk = :sk AND begins_with(#pk, :pk)',
-      ProjectionExpression: '#id, #state, #scores',
-      ExpressionAttributeNames: {
-        '#pk': partitionKey,
-        '#sk': sortKey,
-        '#id': 'customerId',
-        '#state': 'state',
-        '#scores': 'scores',
-      },
-      ExpressionAttributeValues: { ':pk': key[partitionKey], ':sk': key[sortKey] },
     }),
   );
   return {
