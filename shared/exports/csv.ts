@@ -1,9 +1,11 @@
 import { stringify } from 'csv-stringify/sync';
 import type { CustomerView } from '../customers/schema.ts';
+import { LIST_SEPARATOR } from '../imports/mapping.ts';
 
 /**
- * Customers as CSV rows. Column names are the attribute paths the import accepts (`address.city`,
- * `attributes.<name>`), so an export can be edited in a spreadsheet and imported back.
+ * Customers as CSV rows. Columns an import can write keep the import's names (`address.city`,
+ * `attributes.<name>`) and lists use its separator, so an export can be edited in a spreadsheet and
+ * imported back; read-only columns (id, tier, version, secondary addresses) an import ignores.
  */
 
 const FIXED_COLUMNS = [
@@ -34,9 +36,6 @@ const FIXED_COLUMNS = [
   'createdAt',
   'updatedAt',
 ] as const;
-
-/** List values (tags, string lists) are joined with this; it does not occur in tags or list items. */
-export const LIST_SEPARATOR = '|';
 
 export function csvColumns(customAttributes: string[]): string[] {
   return [...FIXED_COLUMNS, ...[...customAttributes].sort().map((name) => `attributes.${name}`)];

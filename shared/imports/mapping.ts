@@ -9,6 +9,18 @@ import type { FieldError } from '../platform/errors.ts';
  */
 export type ImportKind = 'customers' | 'orders' | 'events';
 
+/**
+ * A list in one cell (tags, string-list attributes): items separated by `;`, or the full-width `；` that
+ * Chinese input methods type. Exports join lists with LIST_SEPARATOR, so a file goes round trip.
+ */
+export const LIST_SEPARATOR = ';';
+export function splitListCell(raw: string): string[] {
+  return raw
+    .split(/[;；]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
 const CUSTOMER_TARGETS = [
   'externalId',
   'email',
@@ -307,13 +319,7 @@ function readCell(ctx: RowContext, target: string, raw: string): { value: unknow
     return raw !== '' && Number.isFinite(n) ? { value: n } : { error: 'is not a number' };
   }
   if (target === 'gender') return { value: GENDERS[raw.toLowerCase()] ?? raw };
-  if (target === 'tags')
-    return {
-      value: raw
-        .split(/[;；]/)
-        .map((t) => t.trim())
-        .filter(Boolean),
-    };
+  if (target === 'tags') return { value: splitListCell(raw) };
   if (target === 'currency') return { value: raw.toUpperCase() };
   if (ctx.kind === 'customers' && target.startsWith('attributes.')) {
     return readAttribute(ctx, target.slice('attributes.'.length), raw);
@@ -337,13 +343,7 @@ function readAttribute(ctx: RowContext, name: string, raw: string): { value: unk
     const date = readDate(raw, ctx.dateFormat);
     return date ? { value: date } : { error: `is not a date in the format ${ctx.dateFormat}` };
   }
-  if (type === 'string_list')
-    return {
-      value: raw
-        .split(/[;；]/)
-        .map((t) => t.trim())
-        .filter(Boolean),
-    };
+  if (type === 'string_list') return { value: splitListCell(raw) };
   // Strings, and undeclared names, which the customer schema reports with how to declare them.
   return { value: raw };
 }

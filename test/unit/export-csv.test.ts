@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { CustomerView } from '../../shared/customers/schema.ts';
 import { csvColumns, csvHeader, csvRows, ndjsonRows, neutralizeFormula } from '../../shared/exports/csv.ts';
+import { splitListCell } from '../../shared/imports/mapping.ts';
 
 const customer = (over: Partial<CustomerView> = {}): CustomerView => ({
   id: '01JCUSTOMER0000000000000000',
@@ -57,13 +58,15 @@ describe('customers as CSV', () => {
     expect(rows[0]?.name).toBe('Wang, "Tony"\n王');
     expect(rows[0]?.sourceChannel).toBe("'=IMPORTXML(x)");
     expect(rows[0]?.phone).toBe('+8613800138000');
-    expect(rows[0]?.emails).toBe('li.na@example.com|nana@example.org');
+    expect(rows[0]?.emails).toBe('li.na@example.com;nana@example.org');
     expect(rows[0]?.['address.city']).toBe('杭州');
     expect(rows[0]?.birthday).toBe('1990-05-01');
     expect(rows[0]?.['birthday.calendar']).toBe('lunar');
-    expect(rows[0]?.tags).toBe('vip|tea');
+    expect(rows[0]?.tags).toBe('vip;tea');
+    // The import reads list cells back as the lists they were.
+    expect(splitListCell(rows[0]?.tags ?? '')).toEqual(['vip', 'tea']);
     expect(rows[0]?.['attributes.shoeSize']).toBe('38');
-    expect(rows[0]?.['attributes.interests']).toBe('oolong|puer');
+    expect(rows[0]?.['attributes.interests']).toBe('oolong;puer');
     expect(rows[1]?.id).toBe('01JCUSTOMER0000000000000001');
   });
 
