@@ -88,7 +88,17 @@ export interface Resources {
 export type Trigger =
   | { kind: 'http'; method: HttpMethod; path: string; scope: Scope | 'public' }
   | { kind: 'authorizer'; identitySource: string; cacheTtlSeconds: number }
-  | { kind: 'queue'; queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number }
+  | {
+      kind: 'queue';
+      queue: QueueName;
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      /**
+       * Batches of this queue in flight at once: the event source mapping's maximum concurrency when
+       * deployed, the number of pollers the local runtime runs. 2 to 1000; see {@link queueConcurrency}.
+       */
+      maxConcurrency?: number;
+    }
   | {
       kind: 'stream';
       batchSize: number;
@@ -97,6 +107,23 @@ export type Trigger =
     }
   | { kind: 'schedule'; expression: string; description: string }
   | { kind: 'bus'; detailTypes: BusDetailType[] };
+
+/** Lambda's smallest maximum concurrency for an SQS event source, and the default here. */
+export const minQueueConcurrency = 2;
+
+/**
+ * How many batches of a queue trigger run at once, the same number deployed (ScalingConfig
+ * MaximumConcurrency of the event source mapping) and locally (pollers), so a local measurement of a
+ * queue-driven pipeline measures the code rather than a single poller. Bounded, unlike Lambda's default of
+ * up to 1,000, because the table, the bus and downstream queues take what the workers send.
+ */
+export function queueConcurrency(trigger: { maxConcurrency?: number }): number {
+  const value = trigger.maxConcurrency ?? minQueueConcurrency;
+  if (!Number.isInteger(value) || value < minQueueConcurrency || value > 1000) {
+    throw new Error(`maxConcurrency ${value} is not an integer from ${minQueueConcurrency} to 1000`);
+  }
+  return value;
+}
 
 export interface FunctionSpec {
   /** Entry file, relative to the repository root; it exports `handler`. */
@@ -375,7 +402,14 @@ export const functions = {
   importWorker: {
     entry: 'functions/queue/import-worker.ts',
     description: 'Validates and upserts one chunk of imported rows, counted once per chunk',
-    trigger: { kind: 'queue', queue: 'import-rows', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    // Chunks are independent: four at once keep the table busy without starving the API of it.
+    trigger: {
+      kind: 'queue',
+      queue: 'import-rows',
+      batchSize: 1,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 4,
+    },
     resources: { table: 'readwrite', bucket: 'readwrite' },
     timeoutSeconds: 120,
   },
@@ -475,7 +509,15 @@ export const functions = {
   scoringWorker: {
     entry: 'functions/queue/scoring-worker.ts',
     description: 'Runs a rescoring run a page at a time: measure, settle and fit, score and publish changes',
-    trigger: { kind: 'queue', queue: 'scoring', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    // One page chain per parallel-scan segment of a run (DEFAULT_SEGMENTS in shared/scoring/runs.ts), so
+    // every segment moves at once.
+    trigger: {
+      kind: 'queue',
+      queue: 'scoring',
+      batchSize: 1,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 4,
+    },
     resources: { table: 'readwrite', queues: { scoring: 'send' }, bus: 'put' },
     memoryMb: 1024,
     timeoutSeconds: 120,
