@@ -282,6 +282,10 @@ export const render: Render = async (template, data, options) => {
     }
   }
   const content = await renderChannel(options.channel, resolved.content, base, run, warnings);
+  // The sender puts this in List-Unsubscribe, whether or not the body links to it.
+  if (content.channel === 'email') {
+    content.unsubscribeUrl = await signer.unsubscribeUrl(data.customer.id, 'email', template.topic ?? '*');
+  }
   for (const name of [...missing].sort())
     warnings.push(`"${name}" has no value for this customer; it rendered empty`);
   return { locale: resolved.locale, content, warnings };
