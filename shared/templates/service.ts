@@ -75,12 +75,9 @@ async function checkTemplate(input: TemplateInput): Promise<TemplateDefinition> 
   for (const [name] of attributes) {
     declared[`customer.attributes.${name}`] ??= { type: 'string' };
   }
-  const problems = templateProblems({ ...definition, variables: declared }).map((p) => ({
-    path: `body.${p.path}`,
-    message: p.message,
-  }));
+  const problems = templateProblems({ ...definition, variables: declared });
   if (definition.topic && definition.topic !== '*' && !(await topicsByName()).has(definition.topic)) {
-    problems.push({ path: 'body.topic', message: `"${definition.topic}" is not a declared topic` });
+    problems.push({ path: 'topic', message: `"${definition.topic}" is not a declared topic` });
   }
   if (problems.length > 0) throw new ValidationError(problems);
   return definition;
@@ -214,41 +211,28 @@ export async function renderForCustomer(
   const { getCustomer } = await import('../customers/service.ts');
   const customer = await getCustomer(input.customerId).catch((error: unknown) => {
     // The customer is named in the body, so a missing one is the body's problem, not the URL's.
-    if (error instanceof NotFoundError)
-      throw UnprocessableError.field('body.customerId', 'is not a customer');
+    if (error instanceof NotFoundError) throw UnprocessableError.field('customerId', 'is not a customer');
     throw error;
   });
   const { computed, ...profile } = customer;
-  try {
-    const rendered = await render(
-      definitionOf(template),
-      {
-        customer: profile,
-        ...(computed && { computed: computed as ComputedView }),
-        ...(input.event && { event: input.event }),
-      },
-      {
-        channel: input.channel,
-        ...((input.locale ?? customer.locale) && { locale: input.locale ?? customer.locale }),
-        ...(customer.timeZone && { timeZone: customer.timeZone }),
-      },
-    );
-    return {
-      templateId,
-      version: template.version,
-      customerId: customer.id,
+  const rendered = await render(
+    definitionOf(template),
+    {
+      customer: profile,
+      ...(computed && { computed: computed as ComputedView }),
+      ...(input.event && { event: input.event }),
+    },
+    {
       channel: input.channel,
-      ...rendered,
-    };
-  } catch (error) {
-    if (error instanceof UnprocessableError) {
-      throw new UnprocessableError(
-        error.errors.map((e) => ({
-          path: e.path.startsWith('event.') ? `body.${e.path}` : e.path,
-          message: e.message,
-        })),
-      );
-    }
-    throw error;
-  }
+      ...((input.locale ?? customer.locale) && { locale: input.locale ?? customer.locale }),
+      ...(customer.timeZone && { timeZone: customer.timeZone }),
+    },
+  );
+  return {
+    templateId,
+    version: template.version,
+    customerId: customer.id,
+    channel: input.channel,
+    ...rendered,
+  };
 }
