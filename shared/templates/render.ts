@@ -263,11 +263,12 @@ export const render: Render = async (template, data, options) => {
   const globals = await scopeFor(template, data, options, signer, formatLocale);
   const missing = new Set<string>();
   const run = async (path: string, source: string, html = false): Promise<string> => {
-    for (const name of usedPaths(source, html)) {
-      if (valueAt(globals, name) === undefined) missing.add(name);
-    }
     try {
-      return await liquid(html).parseAndRender(source, globals);
+      const { parsed, paths } = compiled(source, html);
+      for (const name of paths) {
+        if (valueAt(globals, name) === undefined) missing.add(name);
+      }
+      return await liquid(html).render(parsed, globals);
     } catch (error) {
       throw UnprocessableError.field(path, firstLine(error));
     }
@@ -291,9 +292,20 @@ export const render: Render = async (template, data, options) => {
   return { locale: resolved.locale, content, warnings };
 };
 
-function usedPaths(source: string, html: boolean): string[] {
+/**
+ * Parsed templates and the variable paths they read, by source: a campaign renders the same few
+ * strings for every recipient, and parsing is most of the cost of a small template.
+ */
+const compiledCache = new Map<string, { parsed: Template[]; paths: string[] }>();
+const COMPILED_MAX = 500;
+
+function compiled(source: string, html: boolean): { parsed: Template[]; paths: string[] } {
+  const key = `${html ? 'h' : 't'}${source}`;
+  const hit = compiledCache.get(key);
+  if (hit) return hit;
+  const parsed = liquid(html).parse(source);
   const paths: string[] = [];
-  for (const segments of liquid(html).globalVariableSegmentsSync(source, { partials: false })) {
+  for (const segments of liquid(html).globalVariableSegmentsSync(parsed, { partials: false })) {
     const names: string[] = [];
     for (const s of segments) {
       if (typeof s !== 'string') break;
@@ -301,7 +313,11 @@ function usedPaths(source: string, html: boolean): string[] {
     }
     if (names.length > 0) paths.push(names.join('.'));
   }
-  return paths;
+  // Oldest first out: Map keeps insertion order.
+  if (compiledCache.size >= COMPILED_MAX) compiledCache.delete(compiledCache.keys().next().value as string);
+  const entry = { parsed, paths };
+  compiledCache.set(key, entry);
+  return entry;
 }
 
 async function scopeFor(
