@@ -94,6 +94,7 @@ function skipActions(
           ...(zone && { timeZone: zone.timeZone, timeZoneFrom: zone.from }),
         })
         .data((attr, op) => {
+          op.ifNotExists(attr.createdAt, now);
           if (s.deferUntil) op.set(attr.deferUntil, s.deferUntil);
           else op.remove(attr.deferUntil);
         })
@@ -141,6 +142,7 @@ async function reserve(
           ...(request.meta !== undefined && { meta: request.meta }),
         })
         .remove(['reason', 'deferUntil', 'detail'])
+        .data((attr, op) => op.ifNotExists(attr.createdAt, now))
         .add({ attempts: 1 })
         .where((attr, op) => `${op.notExists(attr.state)} OR ${op.eq(attr.state, 'skipped')}`)
         .commit(),
@@ -401,18 +403,30 @@ export async function confirmFailed(
   ticket: SendTicket,
   failure: { reason?: string; detail?: string } = {},
 ): Promise<void> {
+  await endReservation(ticket, 'failed', failure.reason ?? 'channel_rejected', failure.detail);
+}
+
+/**
+ * The channel certainly did not take the message but may later (throttled, unavailable): the entry goes
+ * back to `skipped` with the reason and its cap counts are given back, so a redelivery decides again.
+ */
+export async function releaseReservation(ticket: SendTicket, reason: string, detail?: string): Promise<void> {
+  await endReservation(ticket, 'skipped', reason, detail);
+}
+
+async function endReservation(
+  ticket: SendTicket,
+  state: 'failed' | 'skipped',
+  reason: string,
+  detail: string | undefined,
+): Promise<void> {
   const now = new Date().toISOString();
   const { customerId, source, channel, attemptId } = ticket;
   await store()
     .transaction.write((tx) => [
       tx.deliveryEntry
         .patch({ customerId, source, channel })
-        .set({
-          state: 'failed',
-          reason: failure.reason ?? 'channel_rejected',
-          updatedAt: now,
-          ...(failure.detail !== undefined && { detail: failure.detail.slice(0, 500) }),
-        })
+        .set({ state, reason, updatedAt: now, ...(detail !== undefined && { detail: detail.slice(0, 500) }) })
         .where((attr, op) => `${op.eq(attr.state, 'reserved')} AND ${op.eq(attr.attemptId, attemptId)}`)
         .commit(),
       ...ticket.counted.map((key) =>

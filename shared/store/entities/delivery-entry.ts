@@ -32,7 +32,8 @@ export const DeliveryEntry = new Entity({
     counted: { type: 'list', items: { type: 'string' } },
     meta: { type: 'any' },
     attempts: { type: 'number', required: true },
-    createdAt: { type: 'string', required: true },
+    /** Set by the first write of the entry (if_not_exists). */
+    createdAt: { type: 'string' },
     updatedAt: { type: 'string', required: true },
   },
   indexes: {
