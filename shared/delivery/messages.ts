@@ -131,8 +131,6 @@ export async function sendTransactional(
     }
   }
 
-  // Resolved before the gate writes anything, so a stage without adapters fails without a reservation.
-  const stageAdapters = adapters();
   const source = { kind: 'transactional' as const, id: sourceId };
   const messageId = ulid();
   const answer = await admit({
@@ -160,9 +158,14 @@ export async function sendTransactional(
   const content = rendered.get(answer.channel) as RenderedContent;
   const attribution = { messageId, customerId: customer.customerId, source: 'transactional' };
   const message = outbound(answer.channel, content, answer.address, input, attribution);
-  const adapter = stageAdapters[answer.channel] as {
-    send(m: OutboundMessage): ReturnType<ChannelAdapters['email']['send']>;
-  };
+  let adapter: { send(m: OutboundMessage): ReturnType<ChannelAdapters['email']['send']> };
+  try {
+    adapter = adapters()[answer.channel] as typeof adapter;
+  } catch (error) {
+    // Nothing reached a provider: the reservation goes back, so a retry decides again.
+    await releaseReservation(answer.ticket, 'channel_unavailable', 'no adapter for the channel');
+    throw error;
+  }
   // An adapter that throws leaves the reservation in place: whether the provider took it is unknown.
   const result = await adapter.send(message);
   const base = { source: key, channel: answer.channel, messageId, skipped: skippedView(answer) };
