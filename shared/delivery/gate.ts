@@ -104,6 +104,20 @@ function skipActions(
     );
 }
 
+/**
+ * Erasure may run between the gate's reads and its write: the profile must still exist when the ledger
+ * is written, or an erased customer's partition would get an entry back.
+ */
+function profileStillThere(
+  tx: Parameters<Parameters<ReturnType<typeof store>['transaction']['write']>[0]>[0],
+  customerId: string,
+) {
+  return tx.customer
+    .check({ customerId })
+    .where((attr, op) => op.exists(attr.customerId))
+    .commit();
+}
+
 type Reservation =
   | { ok: true; ticket: SendTicket }
   | { ok: false; full: CapCheck }
@@ -165,6 +179,7 @@ async function reserve(
           .where((attr, op) => `${op.notExists(attr.count)} OR ${op.lt(attr.count, c.limit)}`)
           .commit(),
       ),
+      profileStillThere(tx, customerId),
     ])
     .go();
   if (!result.canceled) return { ok: true, ticket: { customerId, source, channel, attemptId, counted } };
@@ -173,6 +188,7 @@ async function reserve(
   const ledgerConflict = rejected.slice(0, firstCap).some(Boolean);
   if (ledgerConflict) return { ok: false, conflict: true };
   const full = checks.find((_, i) => rejected[firstCap + i]);
+  if (rejected[firstCap + checks.length]) return { ok: false, conflict: true };
   if (!full) throw new Error('The reservation transaction was cancelled for another reason; retry');
   return { ok: false, full };
 }
@@ -188,7 +204,10 @@ async function recordSkips(
   const actions = skipped.filter((s) => s.reason !== 'channel_rejected');
   if (actions.length === 0) return true;
   const result = await store()
-    .transaction.write((tx) => skipActions(tx, base, skipped, zone, now))
+    .transaction.write((tx) => [
+      ...skipActions(tx, base, skipped, zone, now),
+      profileStillThere(tx, request.customerId),
+    ])
     .go();
   return !result.canceled;
 }
