@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { ChannelAdapters, OutboundMessage } from '../channels/types.ts';
 import { topicsByName } from '../consent/topics.ts';
-import { type CustomerItem, resolveCustomer, toView } from '../customers/service.ts';
+import { declaredAttributes } from '../customers/attributes.ts';
+import type { CustomerView } from '../customers/schema.ts';
+import { getCustomer } from '../customers/service.ts';
 import {
   GoneError,
   NotFoundError,
@@ -10,8 +12,10 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../platform/errors.ts';
+import type { ComputedView } from '../scoring/profile.ts';
 import type { Channel } from '../store/entities/consent.ts';
-import { render } from '../templates/render.ts';
+import { render, templateProblems } from '../templates/render.ts';
+import { definitionOf, getTemplate } from '../templates/service.ts';
 import type { RenderedContent, TemplateDefinition } from '../templates/types.ts';
 import type { GateAnswer } from './contract.ts';
 import { admit, confirmFailed, confirmSent, releaseReservation } from './gate.ts';
@@ -41,13 +45,36 @@ export function transactionalSourceId(keyId: string, idempotencyKey: string | un
   return createHash('sha256').update(`${keyId}\n${idempotencyKey}`).digest('base64url').slice(0, 32);
 }
 
-async function customerFor(customerId: string): Promise<CustomerItem> {
+async function customerFor(customerId: string): Promise<CustomerView> {
   try {
-    return await resolveCustomer(customerId);
+    return await getCustomer(customerId);
   } catch (error) {
     if (error instanceof GoneError) throw UnprocessableError.field('customerId', 'names an erased customer');
     if (error instanceof NotFoundError)
       throw UnprocessableError.field('customerId', 'is not a known customer');
+    throw error;
+  }
+}
+
+async function templateFor(input: MessageSendInput): Promise<TemplateDefinition> {
+  if (input.template) {
+    // Checked as a stored template is: declared variables, declared custom attributes.
+    const definition = definitionOf(input.template);
+    const declared = { ...definition.variables };
+    for (const [name] of await declaredAttributes())
+      declared[`customer.attributes.${name}`] ??= { type: 'string' };
+    const problems = templateProblems({ ...definition, variables: declared });
+    if (problems.length > 0)
+      throw new ValidationError(problems.map((p) => ({ ...p, path: `template.${p.path}` })));
+    return definitionOf(input.template);
+  }
+  try {
+    const stored = await getTemplate(input.templateId as string);
+    if (stored.status !== 'active')
+      throw UnprocessableError.field('templateId', 'names an archived template');
+    return definitionOf(stored);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw UnprocessableError.field('templateId', 'is not a template');
     throw error;
   }
 }
@@ -108,18 +135,27 @@ export async function sendTransactional(
       'must be a service topic: transactional sends carry no promotions',
     );
   const customer = await customerFor(input.customerId);
-  const template: TemplateDefinition = { ...input.template, topic: input.topic } as TemplateDefinition;
+  // The unsubscribe link of a transactional message withdraws its own topic.
+  const template: TemplateDefinition = { ...(await templateFor(input)), topic: input.topic };
 
   // Everything is rendered before the gate writes anything: a template that cannot render is the
   // caller's 422, never a reserved message that then fails.
-  const view = toView(customer);
+  const { computed, ...profile } = customer;
   const rendered = new Map<Channel, RenderedContent>();
   for (const [i, channel] of input.channels.entries()) {
     try {
       const message = await render(
         template,
-        { customer: view as unknown as { id: string }, event: input.data ?? {} },
-        { channel, locale: customer.locale, timeZone: customer.timeZone },
+        {
+          customer: profile,
+          ...(computed && { computed: computed as ComputedView }),
+          event: input.data ?? {},
+        },
+        {
+          channel,
+          ...(customer.locale && { locale: customer.locale }),
+          ...(customer.timeZone && { timeZone: customer.timeZone }),
+        },
       );
       rendered.set(channel, message.content);
     } catch (error) {
@@ -135,12 +171,12 @@ export async function sendTransactional(
   const messageId = ulid();
   const answer = await admit({
     source,
-    customerId: customer.customerId,
+    customerId: customer.id,
     channels: input.channels,
     topic: input.topic,
     addresses: input.addresses,
     ...(input.quietHours && { quietHours: input.quietHours }),
-    meta: { template: input.template.name, messageId },
+    meta: { template: input.templateId ?? template.name, messageId },
   });
   const key = `transactional:${sourceId}`;
   if (answer.outcome === 'skip') return { source: key, status: 'not_sent', skipped: skippedView(answer) };
@@ -156,7 +192,7 @@ export async function sendTransactional(
     };
 
   const content = rendered.get(answer.channel) as RenderedContent;
-  const attribution = { messageId, customerId: customer.customerId, source: 'transactional' };
+  const attribution = { messageId, customerId: customer.id, source: 'transactional' };
   const message = outbound(answer.channel, content, answer.address, input, attribution);
   let adapter: { send(m: OutboundMessage): ReturnType<ChannelAdapters['email']['send']> };
   try {

@@ -3,85 +3,50 @@ import { limitSchema } from '../customers/schema.ts';
 import { schema } from '../platform/schema.ts';
 import * as z from '../platform/zod.ts';
 import { ledgerStates } from '../store/entities/delivery-entry.ts';
+import { templateInputSchema } from '../templates/schema.ts';
 import { deliverySettingsSchema } from './settings.ts';
 
 /** Request and response schemas of the send gate's API: transactional sends, deliveries, settings. */
 
 const text = (max: number) => z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(max));
 
-/**
- * A template given inline with the request (stored templates come with the templates API): content per
- * channel in Liquid, locale variants, declared variables.
- */
-const channelContentSchema = /* @__PURE__ */ schema(() =>
-  z.strictObject({
-    email: z.optional(
-      z.strictObject({
-        subject: text(998),
-        html: z.optional(text(500_000)),
-        text: z.optional(text(500_000)),
-      }),
-    ),
-    sms: z.optional(z.strictObject({ body: text(1600) })),
-    push: z.optional(
-      z.strictObject({
-        title: text(200),
-        body: text(2000),
-        data: z.optional(z.record(z.string(), z.string())),
-        url: z.optional(text(2000)),
-      }),
-    ),
-    webhook: z.optional(z.strictObject({ body: z.unknown() })),
-  }),
-);
-
-export const inlineTemplateSchema = /* @__PURE__ */ schema(() =>
-  z.strictObject({
-    name: text(200),
-    defaultLocale: z._default(text(35), 'en'),
-    content: channelContentSchema,
-    locales: z.optional(z.record(text(35), channelContentSchema)),
-    variables: z.optional(
-      z.record(
-        text(200),
+export const messageSendSchema = /* @__PURE__ */ schema(() =>
+  z
+    .strictObject({
+      customerId: z
+        .string()
+        .check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a customer id (26-character ULID)')),
+      /** A declared service topic: consent applies to transactional sends too. */
+      topic: text(64),
+      /** In order of preference; the first the customer may get on is used. */
+      channels: z.array(channelSchema).check(
+        z.minLength(1, 'must name at least one channel'),
+        z.maxLength(4),
+        z.refine((list) => new Set(list).size === list.length, 'must not name a channel twice'),
+      ),
+      /** A stored template (`POST /v1/templates`), or… */
+      templateId: z.optional(z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a template id'))),
+      /** …a template given with the request, checked as a stored one is. */
+      template: z.optional(templateInputSchema),
+      /** Template data under `event.` (the order that shipped, the code to show). */
+      data: z.optional(z.record(z.string(), z.unknown())),
+      /** Push tokens and webhook URLs; email and SMS go to the profile's addresses. */
+      addresses: z.optional(
         z.strictObject({
-          type: z.enum(['string', 'number', 'boolean', 'date', 'money', 'list', 'object']),
-          required: z.optional(z.boolean()),
-          description: z.optional(z.string()),
-          example: z.optional(z.unknown()),
+          push: z.optional(text(4096)),
+          webhook: z.optional(z.url({ message: 'must be a URL' })),
         }),
       ),
-    ),
-  }),
-);
-
-export const messageSendSchema = /* @__PURE__ */ schema(() =>
-  z.strictObject({
-    customerId: z
-      .string()
-      .check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a customer id (26-character ULID)')),
-    /** A declared service topic: consent applies to transactional sends too. */
-    topic: text(64),
-    /** In order of preference; the first the customer may get on is used. */
-    channels: z.array(channelSchema).check(
-      z.minLength(1, 'must name at least one channel'),
-      z.maxLength(4),
-      z.refine((list) => new Set(list).size === list.length, 'must not name a channel twice'),
-    ),
-    template: inlineTemplateSchema,
-    /** Template data under `event.` (the order that shipped, the code to show). */
-    data: z.optional(z.record(z.string(), z.unknown())),
-    /** Push tokens and webhook URLs; email and SMS go to the profile's addresses. */
-    addresses: z.optional(
-      z.strictObject({
-        push: z.optional(text(4096)),
-        webhook: z.optional(z.url({ message: 'must be a URL' })),
+      pushPlatform: z._default(z.enum(['GCM', 'APNS', 'APNS_SANDBOX', 'BAIDU', 'ADM']), 'GCM'),
+      /** Quiet hours for this message: the stage's `transactional.quietHours` when absent. */
+      quietHours: z.optional(z.enum(['bypass', 'defer'])),
+    })
+    .check(
+      z.refine((m) => (m.templateId === undefined) !== (m.template === undefined), {
+        message: 'give either templateId or template',
+        path: ['templateId'],
       }),
     ),
-    pushPlatform: z._default(z.enum(['GCM', 'APNS', 'APNS_SANDBOX', 'BAIDU', 'ADM']), 'GCM'),
-    /** Quiet hours for this message: the stage's `transactional.quietHours` when absent. */
-    quietHours: z.optional(z.enum(['bypass', 'defer'])),
-  }),
 );
 export type MessageSendInput = z.output<typeof messageSendSchema>;
 

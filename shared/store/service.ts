@@ -33,6 +33,7 @@ import { ScoringRun } from './entities/scoring-run.ts';
 import { ScoringSettingsItem } from './entities/scoring-settings.ts';
 import { ScoringStep } from './entities/scoring-step.ts';
 import { Suppression } from './entities/suppression.ts';
+import { TemplateItem } from './entities/template.ts';
 import { TierChange } from './entities/tier-change.ts';
 import { Topic } from './entities/topic.ts';
 
@@ -68,6 +69,7 @@ const entities = {
   scoringStep: ScoringStep,
   tierChange: TierChange,
   scoreSnapshot: ScoreSnapshot,
+  template: TemplateItem,
   deliveryEntry: DeliveryEntry,
   capCounter: CapCounter,
   deliverySettings: DeliverySettingsItem,

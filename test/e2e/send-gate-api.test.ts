@@ -22,6 +22,8 @@ await call('PUT', '/v1/topics/sg-promos', {
 
 const template = {
   name: 'receipt',
+  defaultLocale: 'en',
+  variables: { 'event.orderId': { type: 'string' } },
   content: {
     email: { subject: 'Receipt {{ event.orderId }}', text: 'Thanks' },
     sms: { body: 'Receipt {{ event.orderId }}' },

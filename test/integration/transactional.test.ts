@@ -78,6 +78,7 @@ async function customer() {
 const template = {
   name: 'order-shipped',
   defaultLocale: 'en',
+  variables: { 'event.orderId': { type: 'string', required: true } },
   content: {
     email: { subject: 'Order {{ event.orderId }} shipped', text: 'Hello {{ customer.name }}' },
     sms: { body: 'Order {{ event.orderId }} shipped' },
