@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { call } from '../support/api.ts';
 
 const unique = () => randomUUID().slice(0, 8);
@@ -198,5 +198,107 @@ describe('transactional sends and the why listing over HTTP', () => {
     expect(unknown.status).toBe(404);
     expect(erased.status).toBe(410);
     expect([badId.status, paths(badId.body)]).toEqual([400, ['path.customerId']]);
+  });
+});
+
+interface Recorded {
+  address: string;
+  message: { Body?: string };
+}
+
+async function recordedFor(address: string): Promise<Recorded[]> {
+  const { messages } = (await (await fetch(`${inject('apiUrl')}/_local/messages`)).json()) as {
+    messages: Recorded[];
+  };
+  return messages.filter((m) => m.address === address);
+}
+
+/** A mobile number no other test uses: random digits after a Chinese mobile prefix. */
+const phone = () => `+86139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+
+describe('transactional sends through the channel adapters on the local stack', () => {
+  it('sends once to the End User Messaging recorder under five concurrent requests with one key', async () => {
+    // Prepare
+    const to = phone();
+    const c = await newCustomer({ phone: to, timeZone: 'Asia/Shanghai' });
+    const key = `sms-${unique()}`;
+    const body = {
+      customerId: c.id,
+      topic: 'receipts',
+      channels: ['sms', 'email'],
+      template,
+      data: { orderId: 'SO-7' },
+    };
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call('POST', '/v1/messages', { headers: { 'idempotency-key': key }, body }),
+      ),
+    );
+    const replay = await call('POST', '/v1/messages', { headers: { 'idempotency-key': key }, body });
+    const recorded = await recordedFor(to);
+    const sent = answers.find((a) => a.status === 201);
+    const why = await call(
+      'GET',
+      `/v1/customers/${c.id}/deliveries?source=${encodeURIComponent(sent?.body.source)}`,
+    );
+
+    // Assess: the others were told the first is still running (409) or got its answer
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const a of answers) expect([201, 409]).toContain(a.status);
+    expect(sent?.body).toMatchObject({
+      status: 'sent',
+      channel: 'sms',
+      providerMessageId: expect.any(String),
+    });
+    expect(replay.body).toEqual(sent?.body);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]?.message.Body).toBe('Receipt SO-7');
+    expect(why.body.items).toEqual([
+      expect.objectContaining({ channel: 'sms', state: 'sent', address: to, timeZoneFrom: 'profile' }),
+    ]);
+  });
+
+  it('a number the carrier refuses is answered and recorded as failed, with the provider’s detail', async () => {
+    // Prepare
+    const to = phone();
+    const c = await newCustomer({ phone: to });
+    await fetch(`${inject('apiUrl')}/_local/messages/faults/${encodeURIComponent(to)}`, {
+      method: 'PUT',
+      body: JSON.stringify({ deliveryStatus: 'PERMANENT_FAILURE', statusMessage: 'unreachable number' }),
+    });
+    const key = `fail-${unique()}`;
+    const body = {
+      customerId: c.id,
+      topic: 'receipts',
+      channels: ['sms', 'email'],
+      template,
+      data: { orderId: 'SO-8' },
+    };
+
+    // Act
+    const refused = await call('POST', '/v1/messages', { headers: { 'idempotency-key': key }, body });
+    const why = await call(
+      'GET',
+      `/v1/customers/${c.id}/deliveries?source=${encodeURIComponent(refused.body.source)}`,
+    );
+    const retried = await call('POST', '/v1/messages', {
+      headers: { 'idempotency-key': `${key}-again` },
+      body,
+    });
+
+    // Assess
+    expect(refused.status).toBe(200);
+    expect(refused.body).toMatchObject({ status: 'failed', channel: 'sms' });
+    expect(why.body.items).toEqual([
+      expect.objectContaining({
+        channel: 'sms',
+        state: 'failed',
+        reason: 'channel_rejected',
+        detail: expect.any(String),
+      }),
+    ]);
+    expect(await recordedFor(to)).toEqual([]);
   });
 });
