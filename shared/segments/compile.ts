@@ -652,12 +652,15 @@ function eventCountLeaf(rule: EventCount, env: Env): Node {
   ]
     .filter(Boolean)
     .join(' and ');
+  let counted = 0;
+  const tally = () => {
+    counted++;
+  };
+  // One callback for the life of the rule: a closure per customer is garbage a million times over.
   const count = (c: Ctx) => {
-    let n = 0;
-    forEachEvent(scan, c, () => {
-      n++;
-    });
-    return n;
+    counted = 0;
+    forEachEvent(scan, c, tally);
+    return counted;
   };
   return leaf(
     'event',
@@ -675,17 +678,20 @@ function eventValueLeaf(rule: EventValue, env: Env): Node {
   const { fn, property } = rule;
   const test = describeTest(without(rule, 'type', 'fn', 'property', 'within', 'where'));
   const check = valueTest(test);
+  let n = 0;
+  let acc = 0;
+  const add = (e: SubjectEvent) => {
+    const v = e.properties?.[property];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return;
+    n++;
+    if (fn === 'min') acc = v < acc ? v : acc;
+    else if (fn === 'max') acc = v > acc ? v : acc;
+    else acc += v;
+  };
   const measure = (c: Ctx): number | undefined => {
-    let n = 0;
-    let acc = fn === 'min' ? Number.POSITIVE_INFINITY : fn === 'max' ? Number.NEGATIVE_INFINITY : 0;
-    forEachEvent(scan, c, (e) => {
-      const v = e.properties?.[property];
-      if (typeof v !== 'number' || !Number.isFinite(v)) return;
-      n++;
-      if (fn === 'min') acc = v < acc ? v : acc;
-      else if (fn === 'max') acc = v > acc ? v : acc;
-      else acc += v;
-    });
+    n = 0;
+    acc = fn === 'min' ? Number.POSITIVE_INFINITY : fn === 'max' ? Number.NEGATIVE_INFINITY : 0;
+    forEachEvent(scan, c, add);
     if (fn === 'sum') return acc;
     if (n === 0) return undefined;
     return fn === 'avg' ? acc / n : acc;
