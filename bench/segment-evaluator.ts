@@ -139,18 +139,20 @@ export async function run(args: string[]): Promise<void> {
   const { instance, db } = await loadDuckDb(subjects);
   console.log(`loaded DuckDB in ${fixed((performance.now() - started) / 1000)} s`);
 
-  // Act: the evaluator, segment after segment over every customer.
+  // Act: the evaluator as a recomputation worker runs it, every segment for one customer, then the
+  // next (the customer's data stays in cache; segment after segment over a million customers would
+  // fetch each one from memory twenty times).
   const evaluate = () => {
-    const counts: number[] = [];
-    const times: number[] = [];
-    for (const rule of compiled) {
-      const t0 = performance.now();
-      let members = 0;
-      for (let i = 0; i < n; i++) if (rule.evaluate(subjects[i] as Subject, NOW)) members++;
-      times.push(performance.now() - t0);
-      counts.push(members);
+    const counts = compiled.map(() => 0);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const s = subjects[i] as Subject;
+      for (let k = 0; k < compiled.length; k++) {
+        if ((compiled[k] as (typeof compiled)[number]).evaluate(s, NOW))
+          counts[k] = (counts[k] as number) + 1;
+      }
     }
-    return { counts, times };
+    return { counts, times: [performance.now() - t0] };
   };
   const query = async () => {
     const counts: number[] = [];
@@ -184,12 +186,11 @@ export async function run(args: string[]): Promise<void> {
   const dbMs = median(dbRounds.map((r) => sum(r.times)));
   console.log(
     table(
-      ['segment', 'members', 'duckdb members', 'evaluator ms', 'duckdb ms'],
+      ['segment', 'members', 'duckdb members', 'duckdb ms'],
       rules.map(({ name }, i) => [
         name.length > 60 ? `${name.slice(0, 57)}...` : name,
         jsCounts[i] as number,
         dbCounts[i] as number,
-        fixed(median(jsRounds.map((r) => r.times[i] as number))),
         fixed(median(dbRounds.map((r) => r.times[i] as number))),
       ]),
     ),
