@@ -30,11 +30,14 @@ import { ScoringRun } from './entities/scoring-run.ts';
 import { ScoringSettingsItem } from './entities/scoring-settings.ts';
 import { ScoringStep } from './entities/scoring-step.ts';
 import { Segment } from './entities/segment.ts';
+import { SegmentDue } from './entities/segment-due.ts';
 import { SegmentHistory } from './entities/segment-history.ts';
 import { SegmentMembership } from './entities/segment-membership.ts';
 import { SegmentRun } from './entities/segment-run.ts';
 import { SegmentRunStep } from './entities/segment-run-step.ts';
+import { SegmentSchedule } from './entities/segment-schedule.ts';
 import { SegmentShardCount } from './entities/segment-shard-count.ts';
+import { SegmentSweep } from './entities/segment-sweep.ts';
 import { Suppression } from './entities/suppression.ts';
 import { TierChange } from './entities/tier-change.ts';
 import { Topic } from './entities/topic.ts';
@@ -77,6 +80,9 @@ const entities = {
   segmentShardCount: SegmentShardCount,
   segmentRun: SegmentRun,
   segmentRunStep: SegmentRunStep,
+  segmentSchedule: SegmentSchedule,
+  segmentDue: SegmentDue,
+  segmentSweep: SegmentSweep,
 };
 
 let service: Service<typeof entities> | undefined;
