@@ -503,6 +503,26 @@ export const functions = {
     resources: { table: 'readwrite' },
     timeoutSeconds: 60,
   },
+  segmentEvaluator: {
+    entry: 'functions/stream/segment-evaluator.ts',
+    description:
+      'Re-evaluates each changed customer against the active segments whose rules read what changed',
+    trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 0, startingPosition: 'LATEST' },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
+  segmentSweeper: {
+    entry: 'functions/schedule/segment-sweeper.ts',
+    description: 'Re-evaluates customers whose time-dependent segment conditions are due to change',
+    // Every minute: a transition is applied within about two minutes of its time (README, Segments).
+    trigger: {
+      kind: 'schedule',
+      expression: 'rate(1 minute)',
+      description: 'Apply due time-based segment transitions',
+    },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;

@@ -14,6 +14,8 @@ export const SegmentSchedule = new Entity({
     due: { type: 'any', required: true },
     /** Epoch ms of the earliest entry; absent when nothing is due. */
     dueAt: { type: 'number' },
+    /** The minute of the time index the customer's segmentDue item sits in (a past time goes to the minute it was written in). */
+    dueMinute: { type: 'number' },
     /** Bumped on every write; writes are conditional on the version read. */
     version: { type: 'number', required: true },
   },
