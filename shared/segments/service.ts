@@ -106,9 +106,7 @@ export async function segmentSize(segment: Pick<SegmentItem, 'segmentId' | 'shar
   });
   let size = 0;
   for (let i = 0; i < keys.length; i += 100) {
-    let request:
-      | Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression: string }>
-      | undefined = {
+    let request: Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression: string }> | undefined = {
       [tableNameFromEnv()]: { Keys: keys.slice(i, i + 100), ProjectionExpression: '#c' },
     };
     while (request && Object.keys(request).length > 0) {
@@ -116,10 +114,7 @@ export async function segmentSize(segment: Pick<SegmentItem, 'segmentId' | 'shar
       const result = await documentClient().send(
         new BatchGetCommand({
           RequestItems: Object.fromEntries(
-            Object.entries(request).map(([t, r]) => [
-              t,
-              { ...r, ExpressionAttributeNames: { '#c': 'count' } },
-            ]),
+            Object.entries(request).map(([t, r]) => [t, { ...r, ExpressionAttributeNames: { '#c': 'count' } }]),
           ),
         }),
       );
@@ -299,12 +294,7 @@ function decodeMembersCursor(cursor: string | undefined, shards: number): Member
   if (cursor === undefined) return { shard: 0 };
   try {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as MembersCursor;
-    if (
-      Number.isInteger(c.shard) &&
-      c.shard >= 0 &&
-      c.shard < shards &&
-      (c.after === undefined || typeof c.after === 'string')
-    )
+    if (Number.isInteger(c.shard) && c.shard >= 0 && c.shard < shards && (c.after === undefined || typeof c.after === 'string'))
       return c;
   } catch {
     // Falls through to the 400 below.
@@ -327,8 +317,7 @@ export async function listMembers(segmentId: string, options: { limit: number; c
       limit: options.limit - members.length,
       attributes: ['customerId', 'enteredAt'],
     });
-    for (const m of page.data)
-      members.push({ customerId: m.customerId, ...(m.enteredAt && { enteredAt: m.enteredAt }) });
+    for (const m of page.data) members.push({ customerId: m.customerId, ...(m.enteredAt && { enteredAt: m.enteredAt }) });
     if (page.cursor && members.length >= options.limit) {
       after = members[members.length - 1]?.customerId;
       break;
@@ -366,9 +355,7 @@ export async function checkMember(segmentId: string, customerId: string) {
   if (!subject) {
     const exists = await survivorOf(customerId);
     throw new NotFoundError(
-      exists === customerId
-        ? `Customer ${customerId} does not exist`
-        : `Customer ${customerId} was merged into ${exists}`,
+      exists === customerId ? `Customer ${customerId} does not exist` : `Customer ${customerId} was merged into ${exists}`,
     );
   }
   const explanation = rule.explain(subject, now);
@@ -376,9 +363,7 @@ export async function checkMember(segmentId: string, customerId: string) {
 }
 
 /** The leaves that made the answer false, by path, for a one-line "which condition failed". */
-function failedLeaves(
-  node: import('./types.ts').Explanation,
-): { path: string; condition: string; reason?: string }[] {
+function failedLeaves(node: import('./types.ts').Explanation): { path: string; condition: string; reason?: string }[] {
   if (node.result) return [];
   const inner = (node.children ?? []).flatMap(failedLeaves);
   // A `not` fails when its child holds: the `not` itself is the condition that failed.
