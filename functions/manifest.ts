@@ -51,6 +51,12 @@ export const queues = {
     visibilityTimeoutSeconds: 720,
     maxReceiveCount: 5,
   },
+  segments: {
+    description: 'Segment recomputations: plan, then one page of customers of a scan segment per message',
+    // Six times the worker's timeout.
+    visibilityTimeoutSeconds: 720,
+    maxReceiveCount: 5,
+  },
 } as const satisfies Record<string, QueueSpec>;
 export type QueueName = keyof typeof queues;
 
@@ -522,6 +528,88 @@ export const functions = {
     },
     resources: { table: 'readwrite' },
     timeoutSeconds: 60,
+  },
+  segmentsCreate: {
+    entry: 'functions/http/segments-create.ts',
+    description: 'Creates a segment: a rule (filled by a recomputation) or a static list of customers',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments', scope: 'write' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+    timeoutSeconds: 29,
+  },
+  segmentsList: {
+    entry: 'functions/http/segments-list.ts',
+    description: 'Lists segments with their sizes',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentsGet: {
+    entry: 'functions/http/segments-get.ts',
+    description: 'Reads a segment with its size and size history',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments/{segmentId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentsPatch: {
+    entry: 'functions/http/segments-patch.ts',
+    description: 'Updates a segment under If-Match; a new rule re-evaluates every customer',
+    trigger: { kind: 'http', method: 'PATCH', path: '/v1/segments/{segmentId}', scope: 'write' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentsArchive: {
+    entry: 'functions/http/segments-archive.ts',
+    description: 'Archives a segment; a recomputation takes its members out',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments/{segmentId}/archive', scope: 'write' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentsMembers: {
+    entry: 'functions/http/segments-members.ts',
+    description: 'Lists the members of a segment, shard after shard, with a cursor',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments/{segmentId}/members', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentsCheck: {
+    entry: 'functions/http/segments-check.ts',
+    description: 'Is a customer in a segment, and which condition of its rule failed',
+    trigger: {
+      kind: 'http',
+      method: 'GET',
+      path: '/v1/segments/{segmentId}/members/{customerId}',
+      scope: 'read',
+    },
+    resources: { table: 'read' },
+  },
+  segmentsPreview: {
+    entry: 'functions/http/segments-preview.ts',
+    description: 'Counts the customers a draft rule matches now, with a sample; writes nothing',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments/preview', scope: 'read' },
+    resources: { table: 'read' },
+    memoryMb: 1769,
+    timeoutSeconds: 29,
+  },
+  segmentRunsStart: {
+    entry: 'functions/http/segment-runs-start.ts',
+    description: 'Starts a full recomputation of every active segment, or of one',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments/runs', scope: 'admin' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentRunsGet: {
+    entry: 'functions/http/segment-runs-get.ts',
+    description: 'A segment recomputation: status, progress and entries and exits per segment',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments/runs/{runId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentPlanner: {
+    entry: 'functions/schedule/segment-planner.ts',
+    description: 'Starts the scheduled full recomputation of every active segment',
+    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Recompute every segment' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentWorker: {
+    entry: 'functions/queue/segment-worker.ts',
+    description: 'Recomputes segments a page of customers at a time, through the membership writer',
+    trigger: { kind: 'queue', queue: 'segments', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+    memoryMb: 1024,
+    timeoutSeconds: 120,
   },
 } as const satisfies Record<string, FunctionSpec>;
 

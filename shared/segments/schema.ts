@@ -9,7 +9,9 @@ export const MAX_STATIC_MEMBERS = 10_000;
 
 const ulid = (what: string) => z.string().check(z.regex(ULID, `must be ${what} (26-character ULID)`));
 
-export const segmentIdParams = /* @__PURE__ */ schema(() => z.strictObject({ segmentId: ulid('a segment id') }));
+export const segmentIdParams = /* @__PURE__ */ schema(() =>
+  z.strictObject({ segmentId: ulid('a segment id') }),
+);
 
 export const segmentMemberParams = /* @__PURE__ */ schema(() =>
   z.strictObject({ segmentId: ulid('a segment id'), customerId: ulid('a customer id') }),
@@ -17,10 +19,18 @@ export const segmentMemberParams = /* @__PURE__ */ schema(() =>
 
 export const segmentRunParams = /* @__PURE__ */ schema(() => z.strictObject({ runId: ulid('a run id') }));
 
-const name = /* @__PURE__ */ schema(() => z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200)));
+const name = /* @__PURE__ */ schema(() =>
+  z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200)),
+);
 const description = /* @__PURE__ */ schema(() => z.string().check(z.maxLength(2000)));
 const freshnessMinutes = /* @__PURE__ */ schema(() =>
-  z.number().check(z.int('must be a whole number'), z.minimum(1, 'must be at least 1'), z.maximum(10_080, 'must be at most 10080 (a week)')),
+  z
+    .number()
+    .check(
+      z.int('must be a whole number'),
+      z.minimum(1, 'must be at least 1'),
+      z.maximum(10_080, 'must be at most 10080 (a week)'),
+    ),
 );
 
 /** One entry of an uploaded list: exactly one of id, externalId, email. */
@@ -49,7 +59,9 @@ export const segmentCreateSchema = /* @__PURE__ */ schema(() =>
     /** Expected members; sizes the write shards (default 16 shards). */
     expectedSize: z.optional(z.number().check(z.int('must be a whole number'), z.minimum(0), z.maximum(1e9))),
     members: z.optional(
-      z.array(staticMemberRef).check(z.maxLength(MAX_STATIC_MEMBERS, `must have at most ${MAX_STATIC_MEMBERS} entries`)),
+      z
+        .array(staticMemberRef)
+        .check(z.maxLength(MAX_STATIC_MEMBERS, `must have at most ${MAX_STATIC_MEMBERS} entries`)),
     ),
   }),
 );
@@ -83,7 +95,10 @@ export const membersQuery = /* @__PURE__ */ schema(() =>
 export const previewSchema = /* @__PURE__ */ schema(() =>
   z.strictObject({
     rule: ruleSchema,
-    sampleSize: z._default(z.number().check(z.int('must be a whole number'), z.minimum(0), z.maximum(100, 'must be at most 100')), 20),
+    sampleSize: z._default(
+      z.number().check(z.int('must be a whole number'), z.minimum(0), z.maximum(100, 'must be at most 100')),
+      20,
+    ),
   }),
 );
 

@@ -7,7 +7,6 @@ import { tableNameFromEnv } from '../platform/config.ts';
 import {
   NotFoundError,
   PreconditionFailedError,
-  PreconditionRequiredError,
   UnprocessableError,
   ValidationError,
 } from '../platform/errors.ts';
@@ -106,7 +105,9 @@ export async function segmentSize(segment: Pick<SegmentItem, 'segmentId' | 'shar
   });
   let size = 0;
   for (let i = 0; i < keys.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression: string }> | undefined = {
+    let request:
+      | Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression: string }>
+      | undefined = {
       [tableNameFromEnv()]: { Keys: keys.slice(i, i + 100), ProjectionExpression: '#c' },
     };
     while (request && Object.keys(request).length > 0) {
@@ -114,7 +115,10 @@ export async function segmentSize(segment: Pick<SegmentItem, 'segmentId' | 'shar
       const result = await documentClient().send(
         new BatchGetCommand({
           RequestItems: Object.fromEntries(
-            Object.entries(request).map(([t, r]) => [t, { ...r, ExpressionAttributeNames: { '#c': 'count' } }]),
+            Object.entries(request).map(([t, r]) => [
+              t,
+              { ...r, ExpressionAttributeNames: { '#c': 'count' } },
+            ]),
           ),
         }),
       );
@@ -216,19 +220,16 @@ export async function createSegment(input: SegmentCreateInput) {
   return segment;
 }
 
-function requireMatch(segment: SegmentItem, ifMatch: string | undefined): void {
-  if (ifMatch === undefined) {
-    throw new PreconditionRequiredError('Send If-Match with the ETag of the segment as you last read it');
-  }
-  if (ifMatch !== '*' && ifMatch !== etagOf(segment)) {
+function requireMatch(segment: SegmentItem, version: number): void {
+  if (version !== segment.version) {
     throw new PreconditionFailedError(`The segment has changed (now ${etagOf(segment)}); read it again`);
   }
 }
 
 /** Updates a segment under If-Match; returns the new item and whether its membership must be recomputed. */
-export async function patchSegment(segmentId: string, input: SegmentPatchInput, ifMatch: string | undefined) {
+export async function patchSegment(segmentId: string, input: SegmentPatchInput, version: number) {
   const before = await requireSegment(segmentId);
-  requireMatch(before, ifMatch);
+  requireMatch(before, version);
   if (before.status === 'archived') {
     throw ValidationError.field('status', 'the segment is archived; archived segments do not change');
   }
@@ -276,7 +277,9 @@ export async function listSegments(options: { limit: number; cursor?: string; st
   const page = await withClientCursor(options.cursor, () =>
     store()
       .entities.segment.query.all({})
-      .where((attr, op) => (options.status ? op.eq(attr.status, options.status as 'active') : ''))
+      .where((attr, op) =>
+        options.status ? op.eq(attr.status, options.status as 'active' | 'archived') : '',
+      )
       .go({ limit: options.limit, ...(options.cursor && { cursor: options.cursor }) }),
   );
   return {
@@ -294,7 +297,12 @@ function decodeMembersCursor(cursor: string | undefined, shards: number): Member
   if (cursor === undefined) return { shard: 0 };
   try {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as MembersCursor;
-    if (Number.isInteger(c.shard) && c.shard >= 0 && c.shard < shards && (c.after === undefined || typeof c.after === 'string'))
+    if (
+      Number.isInteger(c.shard) &&
+      c.shard >= 0 &&
+      c.shard < shards &&
+      (c.after === undefined || typeof c.after === 'string')
+    )
       return c;
   } catch {
     // Falls through to the 400 below.
@@ -317,7 +325,8 @@ export async function listMembers(segmentId: string, options: { limit: number; c
       limit: options.limit - members.length,
       attributes: ['customerId', 'enteredAt'],
     });
-    for (const m of page.data) members.push({ customerId: m.customerId, ...(m.enteredAt && { enteredAt: m.enteredAt }) });
+    for (const m of page.data)
+      members.push({ customerId: m.customerId, ...(m.enteredAt && { enteredAt: m.enteredAt }) });
     if (page.cursor && members.length >= options.limit) {
       after = members[members.length - 1]?.customerId;
       break;
@@ -355,7 +364,9 @@ export async function checkMember(segmentId: string, customerId: string) {
   if (!subject) {
     const exists = await survivorOf(customerId);
     throw new NotFoundError(
-      exists === customerId ? `Customer ${customerId} does not exist` : `Customer ${customerId} was merged into ${exists}`,
+      exists === customerId
+        ? `Customer ${customerId} does not exist`
+        : `Customer ${customerId} was merged into ${exists}`,
     );
   }
   const explanation = rule.explain(subject, now);
@@ -363,7 +374,9 @@ export async function checkMember(segmentId: string, customerId: string) {
 }
 
 /** The leaves that made the answer false, by path, for a one-line "which condition failed". */
-function failedLeaves(node: import('./types.ts').Explanation): { path: string; condition: string; reason?: string }[] {
+function failedLeaves(
+  node: import('./types.ts').Explanation,
+): { path: string; condition: string; reason?: string }[] {
   if (node.result) return [];
   const inner = (node.children ?? []).flatMap(failedLeaves);
   // A `not` fails when its child holds: the `not` itself is the condition that failed.

@@ -31,7 +31,8 @@ export function needsOf(dependencies: readonly Dependencies[]): Needs {
   let computed = false;
   for (const d of dependencies) {
     for (const t of d.eventTypes) types.add(t);
-    if (d.eventTypes.length > 0) days = d.eventDays === null || days === null ? null : Math.max(days, d.eventDays);
+    if (d.eventTypes.length > 0)
+      days = d.eventDays === null || days === null ? null : Math.max(days, d.eventDays);
     if (d.fields.some((f) => f.startsWith('computed.'))) computed = true;
   }
   return { computed, eventTypes: [...types].sort(), eventDays: days };
@@ -132,7 +133,11 @@ export function subjectFromItems(
   const aggregate = items.aggregate;
   if (needs.computed) {
     const state = (aggregate?.state as PurchaseState | undefined) ?? emptyPurchaseState();
-    const c = computedFrom(state, { currency: context.currency, windowDays: context.windowDays }, context.now);
+    const c = computedFrom(
+      state,
+      { currency: context.currency, windowDays: context.windowDays },
+      context.now,
+    );
     subject.computed = {
       currency: c.currency,
       orders: c.orders,
@@ -230,7 +235,10 @@ export async function subjectsOf(
       const items = page[i];
       if (!items) continue;
       const exists = items.profile && !items.gone;
-      const events = exists && needs.eventTypes.length > 0 ? await readEvents(items.customerId, needs, context.now) : undefined;
+      const events =
+        exists && needs.eventTypes.length > 0
+          ? await readEvents(items.customerId, needs, context.now)
+          : undefined;
       out[i] = subjectFromItems(items, needs, context, events);
     }
   };
