@@ -32,6 +32,7 @@ import {
 } from './service.ts';
 import type { Subject } from './subject.ts';
 import { needsOf, subjectsOf } from './subjects.ts';
+import { scheduleSubjects } from './transitions.ts';
 import type { CompiledRule } from './types.ts';
 
 /**
@@ -254,6 +255,12 @@ async function page(run: Run, message: Extract<SegmentMessage, { kind: 'page' }>
     decide(c.customerId, subjects[i], c.memberships, plan, run, evaluatedAt),
   );
   const applied = await applyEvaluations(decisions, { concurrency: WRITE_CONCURRENCY });
+  // Time-based conditions of the customers just read: when each may next change (live.ts sweeps them).
+  await scheduleSubjects(
+    customers.map((c, i) => ({ customerId: c.customerId, subject: subjects[i] })),
+    plan.rules,
+    evaluatedAt,
+  );
   const entered: Record<string, number> = {};
   const exited: Record<string, number> = {};
   applied.forEach((a: Applied, i) => {
@@ -411,6 +418,7 @@ export async function recomputeCustomer(customerId: string): Promise<{ entered: 
   const { items, subject } = await loadSubject(customerId, needs, await subjectContext(evaluatedAt));
   const decisions = decide(customerId, subject, items.memberships, plan, {}, evaluatedAt);
   const applied = await applyEvaluations(decisions, { stamp: true });
+  await scheduleSubjects([{ customerId, subject }], plan.rules, evaluatedAt);
   return {
     entered: applied.filter((a) => a === 'entered').length,
     exited: applied.filter((a) => a === 'exited').length,

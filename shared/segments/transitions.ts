@@ -1,5 +1,7 @@
 import { shardOf } from '../platform/ids.ts';
 import { store } from '../store/service.ts';
+import type { Subject } from './subject.ts';
+import type { CompiledRule } from './types.ts';
 
 /**
  * Per-customer scheduled transitions. After evaluating a customer against time-dependent segments, the
@@ -166,4 +168,33 @@ export async function removeDue(minute: number, shard: number, customerId: strin
 /** Forgets a customer's schedule (the customer is gone); their due items are removed as swept. */
 export async function dropSchedule(customerId: string): Promise<void> {
   await store().entities.segmentSchedule.delete({ customerId }).go({ response: 'none' });
+}
+
+/**
+ * Records the next transitions of the time-dependent rules among `rules` for customers just evaluated
+ * at `evaluatedAt` (a recomputation page, a merge survivor), so the sweeper picks them up from then on.
+ * Subjects must hold the segments as the evaluation left them (recompute's `decide` does that).
+ */
+export async function scheduleSubjects(
+  evaluated: readonly { customerId: string; subject: Subject | undefined }[],
+  rules: ReadonlyMap<string, CompiledRule>,
+  evaluatedAt: number,
+  concurrency = 16,
+): Promise<void> {
+  const timed = [...rules].filter(([, r]) => r.dependencies.timeDependent);
+  if (timed.length === 0) return;
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < evaluated.length; i = next++) {
+      const { customerId, subject } = evaluated[i] as (typeof evaluated)[number];
+      if (!subject) continue;
+      const updates = new Map<string, number | null>();
+      for (const [segmentId, rule] of timed) {
+        const at = rule.nextTransitionAt(subject, evaluatedAt);
+        updates.set(segmentId, at === null ? null : Math.max(at, evaluatedAt + 1));
+      }
+      await reschedule(customerId, updates, evaluatedAt);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, evaluated.length) }, lane));
 }
