@@ -184,18 +184,20 @@ export async function sweepCustomer(customerId: string, now: number, index: Depe
   return evaluateCustomer(customerId, index.withDependents(active), { index, reason: 'time', now, drop });
 }
 
-/** Sweeps one minute of the time index at `now`: evaluates each customer due then, then removes the item. */
+/**
+ * Sweeps one minute of the time index at `now`: evaluates each customer due by then and removes their
+ * item. Customers due later in the minute (the current one) stay for the next sweep.
+ */
 export async function sweepMinute(minute: number, now: number, index?: DependencyIndex) {
   const idx = index ?? (await dependencyIndex());
-  const due = await dueIn(minute);
+  const due = (await dueIn(minute)).filter((d) => d.dueAt <= now);
   const totals = { customers: due.length, entered: 0, exited: 0, failed: 0 };
-  await lanes(due, CUSTOMER_CONCURRENCY, async ({ customerId, shard }) => {
+  await lanes(due, CUSTOMER_CONCURRENCY, async ({ customerId, shard, dueAt }) => {
     try {
       const outcome = await sweepCustomer(customerId, now, idx);
       totals.entered += outcome?.entered.length ?? 0;
       totals.exited += outcome?.exited.length ?? 0;
-      // New due items go into the current minute or later, never this past one: safe to remove.
-      await removeDue(minute, shard, customerId);
+      await removeDue(minute, shard, customerId, dueAt);
     } catch (error) {
       totals.failed++;
       log.error('segment transition sweep failed', { customerId, error: error as Error });
@@ -206,23 +208,22 @@ export async function sweepMinute(minute: number, now: number, index?: Dependenc
 
 /** The one cursor of the time index. */
 const SWEEP = 'transitions';
-/** A minute is swept only once it ended this long ago, so a write racing its end has landed. */
+/** A minute counts as swept for good once it ended this long ago, so a write racing its end has landed. */
 const GRACE_MS = 10_000;
 /** A missing cursor starts this many minutes back (the index holds nothing older on a new stage). */
 const FIRST_LOOKBACK_MINUTES = 5;
-/** Minutes already swept that are read again, for a due item written late into one of them. */
-const OVERLAP_MINUTES = 1;
 
 /**
- * The scheduled sweep: every minute of the time index from the cursor up to the last one that has
- * ended, within `budgetMs`; the cursor moves past each minute swept without failures. A minute that
- * fails stays for the next run. Returns what it did.
+ * The scheduled sweep: every minute of the time index from the cursor up to the current one (whose
+ * customers are taken only once due), within `budgetMs`. The cursor moves past a minute once it has
+ * ended (plus a grace period) and was swept without failures; later minutes are read again next time,
+ * which costs a few empty queries. Returns what it did.
  */
 export async function sweepTransitions(now = Date.now(), budgetMs = 45_000) {
   const started = Date.now();
   const cursor = (await store().entities.segmentSweep.get({ name: SWEEP }).go({ consistent: true })).data;
-  const through = minuteOf(now - GRACE_MS) - 1;
-  let minute = (cursor?.sweptThrough ?? through - FIRST_LOOKBACK_MINUTES) + 1 - OVERLAP_MINUTES;
+  const settled = minuteOf(now - GRACE_MS) - 1;
+  const current = minuteOf(now);
   const index = await dependencyIndex();
   const totals = {
     minutes: 0,
@@ -232,15 +233,17 @@ export async function sweepTransitions(now = Date.now(), budgetMs = 45_000) {
     failed: 0,
     sweptThrough: cursor?.sweptThrough,
   };
-  for (; minute <= through && Date.now() - started < budgetMs; minute++) {
+  let minute = (cursor?.sweptThrough ?? settled - FIRST_LOOKBACK_MINUTES) + 1;
+  let clean = true;
+  for (; minute <= current && Date.now() - started < budgetMs; minute++) {
     const done = await sweepMinute(minute, now, index);
     totals.minutes++;
     totals.customers += done.customers;
     totals.entered += done.entered;
     totals.exited += done.exited;
     totals.failed += done.failed;
-    if (done.failed > 0) break;
-    if (minute > (cursor?.sweptThrough ?? Number.NEGATIVE_INFINITY)) {
+    clean &&= done.failed === 0;
+    if (clean && minute <= settled) {
       await store()
         .entities.segmentSweep.upsert({
           name: SWEEP,

@@ -149,20 +149,33 @@ export async function reschedule(
   throw new Error(`The segment schedule of ${customerId} kept changing under the writer`);
 }
 
-/** Customers due in one minute of the time index, shard by shard. */
-export async function dueIn(minute: number): Promise<{ customerId: string; shard: number }[]> {
+/** Customers in one minute of the time index, shard by shard, with the time each is due. */
+export async function dueIn(minute: number): Promise<{ customerId: string; shard: number; dueAt: number }[]> {
   const shards = await Promise.all(
     Array.from({ length: DUE_SHARDS }, (_, shard) =>
       store()
         .entities.segmentDue.query.byMinute({ minute, shard })
-        .go({ pages: 'all', attributes: ['customerId', 'shard'] }),
+        .go({ pages: 'all', attributes: ['customerId', 'shard', 'dueAt'] }),
     ),
   );
-  return shards.flatMap((r) => r.data.map((d) => ({ customerId: d.customerId, shard: d.shard })));
+  return shards.flatMap((r) =>
+    r.data.map((d) => ({ customerId: d.customerId, shard: d.shard, dueAt: d.dueAt })),
+  );
 }
 
-export async function removeDue(minute: number, shard: number, customerId: string): Promise<void> {
-  await store().entities.segmentDue.delete({ minute, shard, customerId }).go({ response: 'none' });
+/**
+ * Removes a swept due item, unless a new evaluation has meanwhile put another time at the same key
+ * (the sweep of the current minute re-evaluates customers whose next transition lands in it again).
+ */
+export async function removeDue(minute: number, shard: number, customerId: string, dueAt: number) {
+  try {
+    await store()
+      .entities.segmentDue.delete({ minute, shard, customerId })
+      .where((attr, op) => op.eq(attr.dueAt, dueAt))
+      .go({ response: 'none' });
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
 }
 
 /** Forgets a customer's schedule (the customer is gone); their due items are removed as swept. */
