@@ -17,7 +17,10 @@ import { tableDefinition } from '../store/table.ts';
  * whatever order their writes land in: no flapping, and an exit is never overwritten by an older entry.
  *
  * A flip is one transaction: the state item (which also moves it in or out of the sharded members
- * index), the history item of the stint and the shard's counter. The table stream turns the flip into
+ * index) and the history item of the stint; the shard's counter is added to right after, outside the
+ * transaction, because transactions touching one counter item conflict with each other (a page of
+ * entries would serialize on its shard counters). A crash between the two leaves a counter off by one
+ * until the next full recomputation recounts the shards. The table stream turns the flip into
  * `segment.entered` / `segment.exited` (shared/events/changes.ts), so an event goes out exactly when a
  * flip is stored, at least once.
  */
@@ -149,10 +152,15 @@ export async function applyEvaluation(
 /** The condition that the item is still exactly as read. */
 function asRead(state: MembershipState | null) {
   if (!state) {
-    return { expression: 'attribute_not_exists(#pk)', values: {} as Record<string, unknown> };
+    return {
+      expression: 'attribute_not_exists(#pk)',
+      names: { '#pk': partitionKey } as Record<string, string>,
+      values: {} as Record<string, unknown>,
+    };
   }
   return {
     expression: '#evaluatedAt = :seenAt AND #member = :seenMember',
+    names: {} as Record<string, string>,
     values: { ':seenAt': state.evaluatedAt, ':seenMember': state.member } as Record<string, unknown>,
   };
 }
@@ -167,7 +175,7 @@ async function stamp(segment: SegmentShape, e: Evaluation, state: MembershipStat
         'SET #evaluatedAt = :t, #member = if_not_exists(#member, :false), #shard = if_not_exists(#shard, :shard), #customerId = :customerId, #segmentId = :segmentId, #e = :entity, #v = :entityVersion',
       ConditionExpression: seen.expression,
       ExpressionAttributeNames: {
-        '#pk': partitionKey,
+        ...seen.names,
         '#evaluatedAt': 'evaluatedAt',
         '#member': 'member',
         '#shard': 'shard',
@@ -197,7 +205,7 @@ async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState
   const at = new Date().toISOString();
   const seen = asRead(state);
   const names = {
-    '#pk': partitionKey,
+    ...seen.names,
     '#evaluatedAt': 'evaluatedAt',
     '#member': 'member',
     '#shard': 'shard',
@@ -272,10 +280,10 @@ async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState
             },
           },
           { Put: { TableName: table, Item: history.Item } },
-          counter,
         ],
       }),
     );
+    await documentClient().send(new UpdateCommand(counter.Update));
     return;
   }
   const stint = state?.enteredAt;
@@ -310,10 +318,10 @@ async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState
               },
             ]
           : []),
-        counter,
       ],
     }),
   );
+  await documentClient().send(new UpdateCommand(counter.Update));
 }
 
 /**
