@@ -27,7 +27,7 @@ import {
  *   (transitions.ts) and the sweeper re-evaluates the customer once that time has come.
  */
 
-/** The dependency index is rebuilt at most this often (and at once when the stream shows a segment change). */
+/** How long a caller that does not ask for a fresh listing may use the index it has. */
 const INDEX_TTL_MS = 5_000;
 const CUSTOMER_CONCURRENCY = 16;
 
@@ -147,12 +147,12 @@ export function targetsOf(index: DependencyIndex, touched: Touched): string[] {
  * (the stream retries from there; re-evaluating a customer is safe), or undefined when all were.
  */
 export async function applySegmentStream(records: readonly DynamoDBRecord[]): Promise<number | undefined> {
-  const { customers, segmentsChanged } = changesFromStream(records);
-  if (customers.size === 0) {
-    if (segmentsChanged) forgetDependencyIndex();
-    return undefined;
-  }
-  const index = await dependencyIndex({ refresh: segmentsChanged });
+  const { customers } = changesFromStream(records);
+  if (customers.size === 0) return undefined;
+  // The listing is read for every batch (one query; rules compile only when a version changes), so a
+  // segment saved before a change was written is in the index that evaluates the change, and a newly
+  // created segment misses no change between its recomputation's read of a customer and the next.
+  const index = await dependencyIndex({ refresh: true });
   let failedFrom: number | undefined;
   await lanes([...customers.values()], CUSTOMER_CONCURRENCY, async ({ customerId, records, touched }) => {
     try {
