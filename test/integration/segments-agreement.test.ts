@@ -226,6 +226,38 @@ describe('incremental, full recomputation and reference evaluator', () => {
             pending.push(record);
           }
 
+          /** Stored membership = reference evaluator = nothing for a full recomputation to change. */
+          const check = async () => {
+            const now = Date.now();
+            const rules = new Map(
+              await Promise.all(segments.map(async (s) => [s.segmentId, await compiledRule(s)] as const)),
+            );
+            const plan = { ordered: segments, byId: new Map(segments.map((s) => [s.segmentId, s])), rules };
+            const needs = needsOf([...rules.values()].map((r) => r.dependencies));
+            for (const customerId of customers) {
+              const { subject } = await loadSubject(customerId, needs, await subjectContext(now));
+              if (!subject) throw new Error(`customer ${customerId} vanished`);
+              const items = await readCustomerItems(customerId);
+              const stored = segments.map((s) => items.memberships.get(s.segmentId)?.member ?? false);
+              const reference: boolean[] = [];
+              const inReference = new Set<string>();
+              for (const s of segments) {
+                const member = evaluateReference(s.rule as Rule, { ...subject, segments: inReference }, now);
+                if (member) inReference.add(s.segmentId);
+                reference.push(member);
+              }
+              expect(stored).toEqual(reference);
+              const recompute = decide(
+                customerId,
+                subject,
+                items.memberships,
+                plan as never,
+                { segmentId: 'scope' },
+                now,
+              );
+              expect(recompute.map((d) => [d.segment.segmentId, d.evaluation.member])).toEqual([]);
+            }
+          };
           // Act: the changes, the stream's records handed over in batches as they come, redelivered.
           let last: DynamoDBRecord[] = [];
           const deliver = async () => {
@@ -234,43 +266,20 @@ describe('incremental, full recomputation and reference evaluator', () => {
               expect(await applySegmentStream(last)).toBeUndefined();
             }
           };
+          // The customers exist (and were evaluated) before their data changes.
+          await deliver();
           for (const c of w.changes) {
             pending.push(await writeChange(customers[c.customer] as string, c.change, Date.now()));
-            if (c.deliver) await deliver();
+            if (c.deliver) {
+              await deliver();
+              await check();
+            }
           }
           await deliver();
           if (w.redeliver) expect(await applySegmentStream(last)).toBeUndefined();
 
-          // Assess
-          const now = Date.now();
-          const rules = new Map(
-            await Promise.all(segments.map(async (s) => [s.segmentId, await compiledRule(s)] as const)),
-          );
-          const plan = { ordered: segments, byId: new Map(segments.map((s) => [s.segmentId, s])), rules };
-          const needs = needsOf([...rules.values()].map((r) => r.dependencies));
-          for (const customerId of customers) {
-            const { subject } = await loadSubject(customerId, needs, await subjectContext(now));
-            if (!subject) throw new Error(`customer ${customerId} vanished`);
-            const items = await readCustomerItems(customerId);
-            const stored = segments.map((s) => items.memberships.get(s.segmentId)?.member ?? false);
-            const reference: boolean[] = [];
-            const inReference = new Set<string>();
-            for (const s of segments) {
-              const member = evaluateReference(s.rule as Rule, { ...subject, segments: inReference }, now);
-              if (member) inReference.add(s.segmentId);
-              reference.push(member);
-            }
-            expect(stored).toEqual(reference);
-            const recompute = decide(
-              customerId,
-              subject,
-              items.memberships,
-              plan as never,
-              { segmentId: 'scope' },
-              now,
-            );
-            expect(recompute.map((d) => [d.segment.segmentId, d.evaluation.member])).toEqual([]);
-          }
+          // Assess: after the last delivery (and, above, after every earlier one).
+          await check();
         } finally {
           // Archived, so later runs and other tests do not evaluate every new customer against them.
           for (const s of segments) {
