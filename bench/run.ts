@@ -21,6 +21,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'aggregate-latency': () => import('./aggregate-latency.ts'),
   rescoring: () => import('./rescoring.ts'),
   'segment-latency': () => import('./segment-latency.ts'),
+  'segment-evaluator': () => import('./segment-evaluator.ts'),
 };
 
 function usage(): string {

@@ -24,6 +24,7 @@ const utc: Zone = {
 class IanaZone implements Zone {
   readonly #format: Intl.DateTimeFormat;
   readonly #offsets = new Map<number, number>();
+  readonly #days = new Map<number, number>();
   readonly #starts = new Map<number, number>();
 
   constructor(name: string) {
@@ -38,8 +39,8 @@ class IanaZone implements Zone {
     });
   }
 
-  #offset(ms: number): number {
-    const quarter = Math.floor(ms / QUARTER_MS);
+  /** The offset at a quarter hour, asked of Intl (slow: microseconds) once per quarter. */
+  #offsetAtQuarter(quarter: number): number {
     let offset = this.#offsets.get(quarter);
     if (offset === undefined) {
       const at = quarter * QUARTER_MS;
@@ -58,6 +59,23 @@ class IanaZone implements Zone {
       this.#offsets.set(quarter, offset);
     }
     return offset;
+  }
+
+  /**
+   * Instants spread over years (sign-up dates, orders) would each miss a quarter-hour cache; a UTC day
+   * whose first and last quarter share an offset has that offset throughout (zones change at most once
+   * a day), so most lookups end at a per-day entry.
+   */
+  #offset(ms: number): number {
+    const utcDay = Math.floor(ms / DAY_MS);
+    let offset = this.#days.get(utcDay);
+    if (offset === undefined) {
+      const first = this.#offsetAtQuarter(utcDay * 96);
+      offset = first === this.#offsetAtQuarter(utcDay * 96 + 95) ? first : Number.NaN;
+      if (this.#days.size > 100_000) this.#days.clear();
+      this.#days.set(utcDay, offset);
+    }
+    return Number.isNaN(offset) ? this.#offsetAtQuarter(Math.floor(ms / QUARTER_MS)) : offset;
   }
 
   day(ms: number): number {

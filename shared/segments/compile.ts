@@ -27,6 +27,8 @@ interface Ctx {
   /** The customer's zone and today in it, resolved by the first node that needs days. */
   zone: Zone | undefined;
   today: number;
+  /** The last zone worked out, by name and clock: a batch of customers mostly shares both. */
+  memo: { name: string | undefined; now: number; zone: Zone | undefined; today: number };
 }
 
 interface Node {
@@ -71,6 +73,7 @@ export function compile(rule: Rule, options: CompileOptions = {}): CompiledRule 
     fallback,
     zone: undefined,
     today: Number.NaN,
+    memo: { name: undefined, now: Number.NaN, zone: undefined, today: Number.NaN },
   };
   const enter = (s: Subject, now: number) => {
     ctx.s = s;
@@ -101,8 +104,16 @@ export function compile(rule: Rule, options: CompileOptions = {}): CompiledRule 
 /** The customer's zone (and `c.today`), worked out once per evaluation and only if a node needs it. */
 function zoneOf(c: Ctx): Zone {
   if (c.zone === undefined) {
-    c.zone = zone(c.s.profile.timeZone, c.fallback);
-    c.today = c.zone.day(c.now);
+    const name = c.s.profile.timeZone;
+    const memo = c.memo;
+    if (memo.zone === undefined || memo.name !== name || memo.now !== c.now) {
+      memo.zone = zone(name, c.fallback);
+      memo.name = name;
+      memo.now = c.now;
+      memo.today = memo.zone.day(c.now);
+    }
+    c.zone = memo.zone;
+    c.today = memo.today;
   }
   return c.zone;
 }
@@ -135,15 +146,19 @@ function build(rule: Rule, env: Env): Node {
   }
   if ('tags' in rule) return tagsLeaf(rule.tags, env);
   if ('geo' in rule) {
-    const lists = Object.entries(rule.geo).map(([k, v]) => [k, new Set<unknown>(v)] as const);
+    const lists = Object.entries(rule.geo).map(
+      ([k, v]) => [k, new Set<unknown>(v), getter(`address.${k}`)] as const,
+    );
     for (const [k] of lists) env.deps.fields.add(`address.${k}`);
-    return listsLeaf('geo', lists, (s, k) => s.profile.address?.[k as 'country' | 'province' | 'city']);
+    return listsLeaf('geo', lists);
   }
   if ('tier' in rule) {
-    const lists = Object.entries(rule.tier).map(([k, v]) => [k, new Set<unknown>(v)] as const);
-    const getters = new Map(lists.map(([k]) => [k, getter(tierFields[k as keyof typeof tierFields])]));
-    for (const [k] of lists) env.deps.fields.add(tierFields[k as keyof typeof tierFields]);
-    return listsLeaf('tier', lists, (s, k) => (getters.get(k) as Getter)(s));
+    const lists = Object.entries(rule.tier).map(([k, v]) => {
+      const field = tierFields[k as keyof typeof tierFields];
+      env.deps.fields.add(field);
+      return [k, new Set<unknown>(v), getter(field)] as const;
+    });
+    return listsLeaf('tier', lists);
   }
   if ('near' in rule) return nearLeaf(rule.near, env);
   if ('consent' in rule) return consentLeaf(rule.consent, env);
@@ -461,11 +476,7 @@ function tagsLeaf(rule: { any?: string[]; all?: string[]; none?: string[] }, env
   );
 }
 
-function listsLeaf(
-  kind: string,
-  lists: readonly (readonly [string, Set<unknown>])[],
-  get: (s: Subject, key: string) => unknown,
-): Node {
+function listsLeaf(kind: string, lists: readonly (readonly [string, Set<unknown>, Getter])[]): Node {
   const need = lists.map(([k, set]) => `${k} in [${[...set].join(', ')}]`).join(' and ');
   return leaf(
     kind,
@@ -473,10 +484,13 @@ function listsLeaf(
     need,
     (c) => c.s,
     (s) => {
-      for (const [k, set] of lists) if (!set.has(get(s as Subject, k))) return false;
+      for (let i = 0; i < lists.length; i++) {
+        const [, set, get] = lists[i] as (typeof lists)[number];
+        if (!set.has(get(s as Subject))) return false;
+      }
       return true;
     },
-    (s) => lists.map(([k]) => `${k}: ${showValue(get(s as Subject, k))}`).join(', '),
+    (s) => lists.map(([k, , get]) => `${k}: ${showValue(get(s as Subject))}`).join(', '),
   );
 }
 
@@ -638,12 +652,15 @@ function eventCountLeaf(rule: EventCount, env: Env): Node {
   ]
     .filter(Boolean)
     .join(' and ');
+  let counted = 0;
+  const tally = () => {
+    counted++;
+  };
+  // One callback for the life of the rule: a closure per customer is garbage a million times over.
   const count = (c: Ctx) => {
-    let n = 0;
-    forEachEvent(scan, c, () => {
-      n++;
-    });
-    return n;
+    counted = 0;
+    forEachEvent(scan, c, tally);
+    return counted;
   };
   return leaf(
     'event',
@@ -661,17 +678,20 @@ function eventValueLeaf(rule: EventValue, env: Env): Node {
   const { fn, property } = rule;
   const test = describeTest(without(rule, 'type', 'fn', 'property', 'within', 'where'));
   const check = valueTest(test);
+  let n = 0;
+  let acc = 0;
+  const add = (e: SubjectEvent) => {
+    const v = e.properties?.[property];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return;
+    n++;
+    if (fn === 'min') acc = v < acc ? v : acc;
+    else if (fn === 'max') acc = v > acc ? v : acc;
+    else acc += v;
+  };
   const measure = (c: Ctx): number | undefined => {
-    let n = 0;
-    let acc = fn === 'min' ? Number.POSITIVE_INFINITY : fn === 'max' ? Number.NEGATIVE_INFINITY : 0;
-    forEachEvent(scan, c, (e) => {
-      const v = e.properties?.[property];
-      if (typeof v !== 'number' || !Number.isFinite(v)) return;
-      n++;
-      if (fn === 'min') acc = v < acc ? v : acc;
-      else if (fn === 'max') acc = v > acc ? v : acc;
-      else acc += v;
-    });
+    n = 0;
+    acc = fn === 'min' ? Number.POSITIVE_INFINITY : fn === 'max' ? Number.NEGATIVE_INFINITY : 0;
+    forEachEvent(scan, c, add);
     if (fn === 'sum') return acc;
     if (n === 0) return undefined;
     return fn === 'avg' ? acc / n : acc;
@@ -688,28 +708,85 @@ function eventValueLeaf(rule: EventValue, env: Env): Node {
   );
 }
 
+/**
+ * A date test of an instant (epoch ms): the same answers as `valueTest` gives for the instant written as
+ * an ISO date-time, without writing and parsing one per customer.
+ */
+function instantTest(test: Test): (ms: number | undefined, c: Ctx) => boolean {
+  const { op, operand } = test;
+  if (op === 'exists') return (ms) => (ms !== undefined) === operand;
+  const day = (ms: number, c: Ctx) => zoneOf(c).day(ms);
+  const ordered = (cmp: (a: number, b: number) => boolean) => {
+    if (typeof operand !== 'string') return () => false;
+    const d = dayOf(operand, UTC) as number;
+    return (ms: number | undefined, c: Ctx) => ms !== undefined && cmp(day(ms, c), d);
+  };
+  switch (op) {
+    case 'gt':
+      return ordered((a, b) => a > b);
+    case 'gte':
+      return ordered((a, b) => a >= b);
+    case 'lt':
+      return ordered((a, b) => a < b);
+    case 'lte':
+      return ordered((a, b) => a <= b);
+    case 'between': {
+      const [lo, hi] = operand as [unknown, unknown];
+      if (typeof lo !== 'string' || typeof hi !== 'string') return () => false;
+      const dlo = dayOf(lo, UTC) as number;
+      const dhi = dayOf(hi, UTC) as number;
+      return (ms, c) => {
+        if (ms === undefined) return false;
+        const d = day(ms, c);
+        return d >= dlo && d <= dhi;
+      };
+    }
+    case 'withinLastDays': {
+      const n = operand as number;
+      return (ms, c) => {
+        if (ms === undefined) return false;
+        const d = day(ms, c);
+        return d > c.today - n && d <= c.today;
+      };
+    }
+    case 'moreThanDaysAgo': {
+      const n = operand as number;
+      return (ms, c) => ms !== undefined && day(ms, c) < c.today - n;
+    }
+    default: {
+      const check = valueTest(test);
+      return (ms, c) => ms !== undefined && check(new Date(ms).toISOString(), c);
+    }
+  }
+}
+
 function eventTimeLeaf(rule: EventTime, env: Env): Node {
   const scan = scanOf({ type: rule.type, ...(rule.where && { where: rule.where }) }, env);
   const test = describeTest(without(rule, 'type', 'which', 'where'));
   const relative = isRelative(test.op);
   if (relative) env.deps.timeDependent = true;
   const first = rule.which === 'first';
-  const check = valueTest(test);
-  const measure = (c: Ctx): string | undefined => {
+  const check = instantTest(test);
+  const measure = (c: Ctx): number | undefined => {
+    const events = c.s.events;
+    if (events === undefined) return undefined;
     let at: number | undefined;
-    forEachEvent(scan, c, (e) => {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as SubjectEvent;
+      if (e.type !== scan.type || (scan.filter !== undefined && !scan.filter(e, c))) continue;
       if (at === undefined || (first ? e.at < at : e.at > at)) at = e.at;
-    });
-    return at === undefined ? undefined : new Date(at).toISOString();
+    }
+    return at;
   };
+  const iso = (ms: unknown) => (ms === undefined ? undefined : new Date(ms as number).toISOString());
   const label = `${rule.which} ${rule.type}${describeFilters(rule.where)}`;
   return leaf(
     'eventTime',
     label,
     test.describe,
     measure,
-    check,
-    (v) => `${label}: ${v ?? 'never'}`,
-    relative ? (c) => valueTransition(test, measure(c), c) : never,
+    (ms, c) => check(ms as number | undefined, c),
+    (ms) => `${label}: ${iso(ms) ?? 'never'}`,
+    relative ? (c) => valueTransition(test, iso(measure(c)), c) : never,
   );
 }

@@ -562,32 +562,40 @@ function atLeastOne(keys: readonly string[]) {
  */
 export const ruleSchema: z.ZodMiniType<Rule> = /* @__PURE__ */ schema(
   () =>
-    z.pipe(
-      z.unknown(),
-      z.transform((node: unknown, ctx) => {
-        const fail = (message: string, path: PropertyKey[] = []) => {
-          ctx.issues.push({ code: 'custom', message, input: node, path });
+    z
+      .pipe(
+        z.unknown(),
+        z.transform((node: unknown, ctx) => {
+          const fail = (message: string, path: PropertyKey[] = []) => {
+            ctx.issues.push({ code: 'custom', message, input: node, path });
+            return z.NEVER;
+          };
+          if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+            return fail(`must be an object with one key, the kind of condition: ${ruleKinds.join(', ')}`);
+          }
+          const keys = Object.keys(node);
+          if (keys.length !== 1) {
+            return fail(
+              `must have exactly one key, the kind of condition (${ruleKinds.join(', ')}); has ${keys.length}`,
+            );
+          }
+          const kind = keys[0] as string;
+          if (!Object.hasOwn(nodeSchemas, kind)) {
+            return fail(`is not a kind of condition; use one of ${ruleKinds.join(', ')}`, [kind]);
+          }
+          const result = nodeSchemas[kind as RuleKind].safeParse(node);
+          if (result.success) return result.data as Rule;
+          for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: node } as never);
           return z.NEVER;
-        };
-        if (typeof node !== 'object' || node === null || Array.isArray(node)) {
-          return fail(`must be an object with one key, the kind of condition: ${ruleKinds.join(', ')}`);
-        }
-        const keys = Object.keys(node);
-        if (keys.length !== 1) {
-          return fail(
-            `must have exactly one key, the kind of condition (${ruleKinds.join(', ')}); has ${keys.length}`,
-          );
-        }
-        const kind = keys[0] as string;
-        if (!Object.hasOwn(nodeSchemas, kind)) {
-          return fail(`is not a kind of condition; use one of ${ruleKinds.join(', ')}`, [kind]);
-        }
-        const result = nodeSchemas[kind as RuleKind].safeParse(node);
-        if (result.success) return result.data as Rule;
-        for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: node } as never);
-        return z.NEVER;
-      }),
-    ) as unknown as z.ZodMiniType<Rule>,
+        }),
+      )
+      .check(
+        z.meta({
+          id: 'SegmentRule',
+          description:
+            'A segment rule: an object with one key, the kind of condition (and, or, not, attribute, tags, geo, near, consent, tier, score, event, eventValue, eventTime, segment, bucket). See docs/segments.md.',
+        }),
+      ) as unknown as z.ZodMiniType<Rule>,
 );
 
 export const segmentDefinitionSchema = /* @__PURE__ */ schema(() =>

@@ -325,9 +325,9 @@ describe('segment rules: compiled evaluator against the reference', () => {
           expect(compiled.explain(s, NOW).result).toBe(expected);
         }
       }),
-      { numRuns: 400 },
+      { numRuns: 300 },
     );
-  });
+  }, 120_000);
 
   it('keeps its answer until the instant nextTransitionAt names', () => {
     fc.assert(
@@ -348,7 +348,7 @@ describe('segment rules: compiled evaluator against the reference', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
-  });
+  }, 120_000);
 });
