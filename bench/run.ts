@@ -20,6 +20,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   import: () => import('./import.ts'),
   'aggregate-latency': () => import('./aggregate-latency.ts'),
   rescoring: () => import('./rescoring.ts'),
+  'segment-recompute': () => import('./segment-recompute.ts'),
 };
 
 function usage(): string {
