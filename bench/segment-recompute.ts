@@ -236,6 +236,10 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
     await createSegment({ name: s.name, rule: parseRule(s.rule), expectedSize: options.customers / 4 });
   }
 
+  // Preview of a draft rule over the seeded base, as POST /v1/segments/preview runs it.
+  const { previewRule } = await import('../shared/segments/preview.ts');
+  const preview = await previewRule(parseRule(SEGMENT_RULES[1]?.rule), 20);
+
   // Baseline: the raw parallel scan the workers make, with nothing done per item.
   const rawStart = performance.now();
   const scanned = await Promise.all(
@@ -319,6 +323,7 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
       `materialize_customers_per_s=${fixed(first.rate, 0)}`,
       `raw_customers_per_s=${fixed(rawRate, 0)}`,
       `max_writes_per_key=${firstWrites[0]?.[1] ?? 0}`,
+      `preview_ms=${preview.tookMs}`,
       `customers=${options.customers}`,
       `segments=${SEGMENT_RULES.length}`,
       `entries=${first.entered}`,
