@@ -102,38 +102,44 @@ export async function run(args: string[]): Promise<void> {
 
 type Input = Record<string, unknown>;
 
-/** Counts writes per partition key (table keys, and members-index keys of membership flips). */
+/** A string attribute as the document client or the raw client holds it (`"x"` or `{ S: "x" }`). */
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const s = (value as { S?: unknown } | undefined)?.S;
+  return typeof s === 'string' ? s : undefined;
+}
+
+/**
+ * Counts writes per partition key (table keys, and members-index keys of membership flips). The document
+ * client shares the raw client's middleware stack, so this sees every command after marshalling.
+ */
 function countWrites(into: Map<string, number>) {
-  const bump = (key: unknown) => {
-    if (typeof key === 'string') into.set(key, (into.get(key) ?? 0) + 1);
+  const bump = (key: string | undefined) => {
+    if (key !== undefined) into.set(key, (into.get(key) ?? 0) + 1);
   };
   const one = (input: Input) => {
     const key = (input.Key ?? input.Item) as Input | undefined;
-    bump(key?.pk);
+    bump(text(key?.pk));
     const values = input.ExpressionAttributeValues as Input | undefined;
-    if (values?.[':entity'] === 'segmentMembership' && values[':member'] !== undefined) {
-      bump(`SEGM#${String(values[':segmentId'])}#${String(values[':shard'])} (index)`);
+    if (text(values?.[':entity']) === 'segmentMembership' && values?.[':member'] !== undefined) {
+      const shard = (values[':shard'] as { N?: string } | number | undefined) ?? '';
+      bump(`SEGM#${text(values[':segmentId'])}#${typeof shard === 'object' ? shard.N : shard} (index)`);
     }
   };
   return (next: (args: { input: Input }) => Promise<unknown>, context: { commandName?: string }) =>
     async (args: { input: Input }) => {
       const input = args.input;
-      switch (context.commandName) {
-        case 'PutCommand':
-        case 'UpdateCommand':
-        case 'DeleteCommand':
-          one(input);
-          break;
-        case 'TransactWriteCommand':
-          for (const item of input.TransactItems as Input[]) {
-            one((item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck) as Input);
-          }
-          break;
-        case 'BatchWriteCommand':
-          for (const requests of Object.values(input.RequestItems as Record<string, Input[]>)) {
-            for (const r of requests) one(((r.PutRequest ?? r.DeleteRequest) as Input) ?? {});
-          }
-          break;
+      const name = (context.commandName ?? '').replace(/Command$/, '');
+      if (name === 'Put' || name === 'PutItem' || name === 'Update' || name === 'UpdateItem') one(input);
+      else if (name === 'Delete' || name === 'DeleteItem') one(input);
+      else if (name === 'TransactWrite' || name === 'TransactWriteItems') {
+        for (const item of input.TransactItems as Input[]) {
+          one((item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck) as Input);
+        }
+      } else if (name === 'BatchWrite' || name === 'BatchWriteItem') {
+        for (const requests of Object.values(input.RequestItems as Record<string, Input[]>)) {
+          for (const r of requests) one(((r.PutRequest ?? r.DeleteRequest) as Input) ?? {});
+        }
       }
       return next(args);
     };
