@@ -22,6 +22,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   rescoring: () => import('./rescoring.ts'),
   'segment-latency': () => import('./segment-latency.ts'),
   'segment-evaluator': () => import('./segment-evaluator.ts'),
+  'segment-recompute': () => import('./segment-recompute.ts'),
 };
 
 function usage(): string {

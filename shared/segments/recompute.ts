@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions } from 'electrodb';
 import type { SegmentMessage } from '../../events/schemas/index.ts';
 import { envNames } from '../../functions/manifest.ts';
@@ -300,16 +300,10 @@ async function completeStep(
   entered: Record<string, number>,
   exited: Record<string, number>,
 ): Promise<boolean> {
-  const names: Record<string, string> = {
-    '#scanned': 'customersScanned',
-    '#segments': 'scannedSegments',
-    '#entered': 'entered',
-    '#exited': 'exited',
-  };
+  const names: Record<string, string> = { '#scanned': 'customersScanned', '#segments': 'scannedSegments' };
   const values: Record<string, unknown> = {
     ':customers': customers,
     ':segments': finishedSegments,
-    ':zero': 0,
   };
   const sets: string[] = [];
   let n = 0;
@@ -318,6 +312,8 @@ async function completeStep(
     ['#exited', exited],
   ] as const) {
     for (const [segmentId, count] of Object.entries(counts)) {
+      names[map] = map === '#entered' ? 'entered' : 'exited';
+      values[':zero'] = 0;
       names[`#s${n}`] = segmentId;
       values[`:n${n}`] = count;
       sets.push(`${map}.#s${n} = if_not_exists(${map}.#s${n}, :zero) + :n${n}`);
@@ -378,21 +374,32 @@ async function handOn(run: Run, message: Extract<SegmentMessage, { kind: 'page' 
   await finish(now);
 }
 
-/** Completes the run once (conditional on `running`), and adds a size point to each segment it decided. */
+/**
+ * Completes the run once: the delivery that claims it (conditional on nobody having) recounts the shards
+ * and adds a size point to each segment it decided, then marks the run completed, so a client that sees
+ * `completed` also sees the sizes.
+ */
 async function finish(run: Run): Promise<void> {
-  const at = new Date().toISOString();
   try {
     await store()
       .entities.segmentRun.patch({ runId: run.runId })
-      .set({ status: 'completed', finishedAt: at })
-      .where((attr, op) => op.eq(attr.status, 'running'))
+      .set({ finishing: true })
+      .where((attr, op) => `${op.eq(attr.status, 'running')} AND ${op.notExists(attr.finishing)}`)
       .go();
   } catch (error) {
     if ((error as { cause?: { name?: string } }).cause?.name === 'ConditionalCheckFailedException') return;
     throw error;
   }
+  const at = new Date().toISOString();
   const { ordered } = await runPlan(run);
-  for (const s of ordered) await addSizePoint(s.segmentId, at);
+  for (const s of ordered) {
+    await recountShards(s);
+    await addSizePoint(s.segmentId, at);
+  }
+  await store()
+    .entities.segmentRun.patch({ runId: run.runId })
+    .set({ status: 'completed', finishedAt: new Date().toISOString() })
+    .go();
   log.info('segment run completed', { runId: run.runId, customers: run.customersScanned });
 }
 
@@ -455,4 +462,85 @@ export async function mergeMemberships(mergedIds: readonly string[], survivorId:
     await leaveAllSegments(loserId, 'merged');
   }
   await recomputeCustomer(survivorId);
+}
+
+/**
+ * Sets each shard counter of a segment to the members its shard of the index holds, repairing counts
+ * that drifted (a crash between a flip and its counter, items changed behind the writer's back). A
+ * counter that moves while its shard is counted is left for the next run (the update is conditional on
+ * the value read before counting), so a concurrent flip is never lost.
+ */
+export async function recountShards(segment: Pick<SegmentItem, 'segmentId' | 'shards'>): Promise<number> {
+  let repaired = 0;
+  const table = tableNameFromEnv();
+  for (let shard = 0; shard < segment.shards; shard++) {
+    const counter = await store()
+      .entities.segmentShardCount.get({ segmentId: segment.segmentId, shard })
+      .go({ consistent: true });
+    const seen = counter.data?.count;
+    const index = createConversions(
+      store().entities.segmentMembership,
+    ).byAccessPattern.members.fromComposite.toKeys({
+      segmentId: segment.segmentId,
+      shard,
+    }) as Record<string, string>;
+    let members = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient().send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'gsi1pk' },
+          ExpressionAttributeValues: { ':pk': index.gsi1pk },
+          Select: 'COUNT',
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      members += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    if ((seen ?? 0) === members) continue;
+    try {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keysOfCounter(segment.segmentId, shard),
+          UpdateExpression:
+            'SET #count = :members, #segmentId = :segmentId, #shard = :shard, #e = :e, #v = :v',
+          ConditionExpression: seen === undefined ? 'attribute_not_exists(#count)' : '#count = :seen',
+          ExpressionAttributeNames: {
+            '#count': 'count',
+            '#segmentId': 'segmentId',
+            '#shard': 'shard',
+            '#e': '__edb_e__',
+            '#v': '__edb_v__',
+          },
+          ExpressionAttributeValues: {
+            ':members': members,
+            ':segmentId': segment.segmentId,
+            ':shard': shard,
+            ':e': 'segmentShardCount',
+            ':v': '1',
+            ...(seen !== undefined && { ':seen': seen }),
+          },
+        }),
+      );
+      repaired++;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+  return repaired;
+}
+
+function keysOfCounter(segmentId: string, shard: number) {
+  const k = createConversions(
+    store().entities.segmentShardCount,
+  ).byAccessPattern.byShard.fromComposite.toKeys({
+    segmentId,
+    shard,
+  }) as Record<string, string>;
+  return { [partitionKey]: String(k[partitionKey]), [sortKey]: String(k[sortKey]) };
 }

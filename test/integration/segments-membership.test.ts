@@ -182,3 +182,52 @@ describe('the membership writer', () => {
     expect((await listMembers(a.segmentId, { limit: 10 })).members).toEqual([]);
   });
 });
+
+describe('the customer scan', () => {
+  it('hands every customer over once, with all the items of its partition, whatever the page size', async () => {
+    // Prepare: customers with a profile and several consents each, so pages end inside partitions.
+    const tag = unique();
+    const ids = await Promise.all(Array.from({ length: 30 }, () => newCustomer(tag)));
+    const channels = ['email', 'sms', 'push'] as const;
+    await Promise.all(
+      ids.flatMap((customerId) =>
+        channels.map((channel) =>
+          store()
+            .entities.consent.put({
+              customerId,
+              channel,
+              topic: '*',
+              status: 'opted_in',
+              source: 'test',
+              updatedAt: new Date().toISOString(),
+            })
+            .go(),
+        ),
+      ),
+    );
+    const { scanCustomers } = await import('../../shared/segments/scan.ts');
+    const mine = new Set(ids);
+    // Act
+    const seen = new Map<string, number[]>();
+    for (const limit of [3, 7]) {
+      for (let segment = 0; segment < 3; segment++) {
+        let start: string | undefined;
+        do {
+          const page = await scanCustomers(segment, 3, start, limit);
+          for (const c of page.customers) {
+            if (!mine.has(c.customerId)) continue;
+            seen.set(`${limit}:${c.customerId}`, [
+              ...(seen.get(`${limit}:${c.customerId}`) ?? []),
+              c.consents.length + (c.profile ? 1 : 0),
+            ]);
+          }
+          start = page.next || undefined;
+        } while (start);
+      }
+    }
+    // Assess: each customer once per page size, with its profile and three consents.
+    for (const limit of [3, 7]) {
+      for (const id of ids) expect(seen.get(`${limit}:${id}`)).toEqual([4]);
+    }
+  });
+});
