@@ -20,7 +20,9 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   import: () => import('./import.ts'),
   'aggregate-latency': () => import('./aggregate-latency.ts'),
   rescoring: () => import('./rescoring.ts'),
+  'segment-latency': () => import('./segment-latency.ts'),
   'segment-evaluator': () => import('./segment-evaluator.ts'),
+  'segment-recompute': () => import('./segment-recompute.ts'),
 };
 
 function usage(): string {

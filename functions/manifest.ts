@@ -51,6 +51,12 @@ export const queues = {
     visibilityTimeoutSeconds: 720,
     maxReceiveCount: 5,
   },
+  segments: {
+    description: 'Segment recomputations: plan, then one page of customers of a scan segment per message',
+    // Six times the worker's timeout.
+    visibilityTimeoutSeconds: 720,
+    maxReceiveCount: 5,
+  },
 } as const satisfies Record<string, QueueSpec>;
 export type QueueName = keyof typeof queues;
 
@@ -70,6 +76,8 @@ export const busDetailTypes = [
   'customer.lifecycle_changed',
   'customer.tier_changed',
   'customer.churn_risk_raised',
+  'segment.entered',
+  'segment.exited',
 ] as const;
 export type BusDetailType = (typeof busDetailTypes)[number];
 
@@ -608,6 +616,108 @@ export const functions = {
     description: 'Sends one transactional message to one customer now, through the send gate',
     trigger: { kind: 'http', method: 'POST', path: '/v1/messages', scope: 'write' },
     resources: { table: 'readwrite', ses: 'send', pinpoint: 'send', linkSecret: 'read' },
+  },
+  segmentEvaluator: {
+    entry: 'functions/stream/segment-evaluator.ts',
+    description:
+      'Re-evaluates each changed customer against the active segments whose rules read what changed',
+    trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 0, startingPosition: 'LATEST' },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
+  segmentSweeper: {
+    entry: 'functions/schedule/segment-sweeper.ts',
+    description: 'Re-evaluates customers whose time-dependent segment conditions are due to change',
+    // Every minute: a transition is applied within about two minutes of its time (README, Segments).
+    trigger: {
+      kind: 'schedule',
+      expression: 'rate(1 minute)',
+      description: 'Apply due time-based segment transitions',
+    },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
+  segmentsCreate: {
+    entry: 'functions/http/segments-create.ts',
+    description: 'Creates a segment: a rule (filled by a recomputation) or a static list of customers',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments', scope: 'write' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+    timeoutSeconds: 29,
+  },
+  segmentsList: {
+    entry: 'functions/http/segments-list.ts',
+    description: 'Lists segments with their sizes',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentsGet: {
+    entry: 'functions/http/segments-get.ts',
+    description: 'Reads a segment with its size and size history',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments/{segmentId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentsPatch: {
+    entry: 'functions/http/segments-patch.ts',
+    description: 'Updates a segment under If-Match; a new rule re-evaluates every customer',
+    trigger: { kind: 'http', method: 'PATCH', path: '/v1/segments/{segmentId}', scope: 'write' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentsArchive: {
+    entry: 'functions/http/segments-archive.ts',
+    description: 'Archives a segment; a recomputation takes its members out',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments/{segmentId}/archive', scope: 'write' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentsMembers: {
+    entry: 'functions/http/segments-members.ts',
+    description: 'Lists the members of a segment, shard after shard, with a cursor',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments/{segmentId}/members', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentsCheck: {
+    entry: 'functions/http/segments-check.ts',
+    description: 'Is a customer in a segment, and which condition of its rule failed',
+    trigger: {
+      kind: 'http',
+      method: 'GET',
+      path: '/v1/segments/{segmentId}/members/{customerId}',
+      scope: 'read',
+    },
+    resources: { table: 'read' },
+  },
+  segmentsPreview: {
+    entry: 'functions/http/segments-preview.ts',
+    description: 'Counts the customers a draft rule matches now, with a sample; writes nothing',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments/preview', scope: 'read' },
+    resources: { table: 'read' },
+    memoryMb: 1769,
+    timeoutSeconds: 29,
+  },
+  segmentRunsStart: {
+    entry: 'functions/http/segment-runs-start.ts',
+    description: 'Starts a full recomputation of every active segment, or of one',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments/runs', scope: 'admin' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentRunsGet: {
+    entry: 'functions/http/segment-runs-get.ts',
+    description: 'A segment recomputation: status, progress and entries and exits per segment',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments/runs/{runId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentPlanner: {
+    entry: 'functions/schedule/segment-planner.ts',
+    description: 'Starts the scheduled full recomputation of every active segment',
+    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Recompute every segment' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentWorker: {
+    entry: 'functions/queue/segment-worker.ts',
+    description: 'Recomputes segments a page of customers at a time, through the membership writer',
+    trigger: { kind: 'queue', queue: 'segments', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+    memoryMb: 1024,
+    timeoutSeconds: 120,
   },
 } as const satisfies Record<string, FunctionSpec>;
 

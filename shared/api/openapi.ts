@@ -76,6 +76,17 @@ import {
 } from '../scoring/schema.ts';
 import { scoringSettingsSchema } from '../scoring/settings.ts';
 import {
+  membersQuery,
+  previewSchema,
+  runStartSchema,
+  segmentCreateSchema,
+  segmentIdParams,
+  segmentListQuery,
+  segmentMemberParams,
+  segmentPatchSchema,
+  segmentRunParams,
+} from '../segments/schema.ts';
+import {
   renderedView,
   templateInputSchema,
   templateListQuery,
@@ -643,6 +654,91 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
     responses: {
       200: { description: 'Stored', schema: scoringSettingsView, headers: ['ETag'] },
       412: { description: 'The settings changed since your read' },
+    },
+  },
+  segmentsCreate: {
+    summary: 'Create a segment',
+    description:
+      'A dynamic segment has a `rule` (a JSON tree, validated with the path of each error, e.g. `rule.and[1].event.within.days`); it is filled by a recomputation of the segment, started here and returned as `recompute`, and kept current from then on. A static segment has `members`: customers named by `id`, `externalId` or `email` (at most 10,000 a request; any that names no customer is a 422 and nothing is created). `expectedSize` sizes the membership write shards (default 16).',
+    body: segmentCreateSchema,
+    idempotent: true,
+    responses: {
+      201: { description: 'Created', headers: ['Location', 'ETag'] },
+      422: { description: 'A static list names a customer that does not exist' },
+    },
+  },
+  segmentsList: {
+    summary: 'List segments',
+    query: segmentListQuery,
+    responses: { 200: { description: 'Segments with their sizes, and `next` when there are more' } },
+  },
+  segmentsGet: {
+    summary: 'A segment',
+    params: segmentIdParams,
+    responses: {
+      200: { description: 'The segment with its current size and size history', headers: ['ETag'] },
+      404: { description: 'No such segment' },
+    },
+  },
+  segmentsPatch: {
+    summary: 'Update a segment',
+    description:
+      'A JSON merge patch of name, description, rule and freshnessMinutes, under If-Match. A changed rule re-evaluates every customer (the recomputation is returned as `recompute`).',
+    params: segmentIdParams,
+    body: segmentPatchSchema,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Updated', headers: ['ETag'] },
+      412: { description: 'The segment changed since your read' },
+    },
+  },
+  segmentsArchive: {
+    summary: 'Archive a segment',
+    description:
+      'The segment is no longer evaluated; a recomputation takes its members out (segment.exited each).',
+    params: segmentIdParams,
+    responses: { 200: { description: 'Archived', headers: ['ETag'] } },
+  },
+  segmentsMembers: {
+    summary: 'Members of a segment',
+    description: 'Streams through the membership shards; pass `next` back as `cursor` for the next page.',
+    params: segmentIdParams,
+    query: membersQuery,
+    responses: {
+      200: { description: '`members` ({ customerId, enteredAt }) and `next` while there are more' },
+    },
+  },
+  segmentsCheck: {
+    summary: 'Is a customer in a segment, and why',
+    description:
+      'The stored membership (member, enteredAt, evaluatedAt) and, for a dynamic segment, the rule evaluated now: `matchesNow`, the explanation tree and `failed`, the conditions that made it false.',
+    params: segmentMemberParams,
+    responses: {
+      200: { description: 'Membership and explanation' },
+      404: { description: 'No such segment or customer' },
+    },
+  },
+  segmentsPreview: {
+    summary: 'Preview a draft rule',
+    description: 'Counts the customers the rule matches now and returns a sample of them; nothing is stored.',
+    body: previewSchema,
+    responses: {
+      200: { description: '`count`, `customers` evaluated, `sample`, `dependencies` and `tookMs`' },
+    },
+  },
+  segmentRunsStart: {
+    summary: 'Start a segment recomputation',
+    description:
+      'Re-evaluates every customer against every active segment (or the one named), repairs any drift and reports the entries and exits per segment. The schedule runs one daily.',
+    body: runStartSchema,
+    responses: { 202: { description: 'Run started', headers: ['Location'] } },
+  },
+  segmentRunsGet: {
+    summary: 'A segment recomputation',
+    params: segmentRunParams,
+    responses: {
+      200: { description: 'Status, progress and `entered`/`exited` counts per segment' },
+      404: { description: 'No such run' },
     },
   },
   scoringRunsStart: {

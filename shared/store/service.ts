@@ -32,6 +32,15 @@ import { ScoreSnapshot } from './entities/score-snapshot.ts';
 import { ScoringRun } from './entities/scoring-run.ts';
 import { ScoringSettingsItem } from './entities/scoring-settings.ts';
 import { ScoringStep } from './entities/scoring-step.ts';
+import { Segment } from './entities/segment.ts';
+import { SegmentDue } from './entities/segment-due.ts';
+import { SegmentHistory } from './entities/segment-history.ts';
+import { SegmentMembership } from './entities/segment-membership.ts';
+import { SegmentRun } from './entities/segment-run.ts';
+import { SegmentRunStep } from './entities/segment-run-step.ts';
+import { SegmentSchedule } from './entities/segment-schedule.ts';
+import { SegmentShardCount } from './entities/segment-shard-count.ts';
+import { SegmentSweep } from './entities/segment-sweep.ts';
 import { Suppression } from './entities/suppression.ts';
 import { TemplateItem } from './entities/template.ts';
 import { TierChange } from './entities/tier-change.ts';
@@ -73,6 +82,15 @@ const entities = {
   deliveryEntry: DeliveryEntry,
   capCounter: CapCounter,
   deliverySettings: DeliverySettingsItem,
+  segment: Segment,
+  segmentMembership: SegmentMembership,
+  segmentHistory: SegmentHistory,
+  segmentShardCount: SegmentShardCount,
+  segmentRun: SegmentRun,
+  segmentRunStep: SegmentRunStep,
+  segmentSchedule: SegmentSchedule,
+  segmentDue: SegmentDue,
+  segmentSweep: SegmentSweep,
 };
 
 let service: Service<typeof entities> | undefined;
