@@ -117,8 +117,12 @@ export type Trigger =
       startingPosition: 'LATEST' | 'TRIM_HORIZON';
     }
   | { kind: 'schedule'; expression: string; description: string }
-  | { kind: 'bus'; detailTypes: readonly BusDetailType[]; source?: undefined }
-  | { kind: 'bus'; source: 'aws.ses'; detailTypes: readonly SesDetailType[] };
+  | {
+      kind: 'bus';
+      /** Cohort's own events unless named: detail types of `busDetailTypes`, else of `externalBusSources`. */
+      source?: ExternalBusSource;
+      detailTypes: readonly (BusDetailType | SesDetailType)[];
+    };
 
 export interface FunctionSpec {
   /** Entry file, relative to the repository root; it exports `handler`. */

@@ -12,7 +12,7 @@ function fakeHost(received: unknown[]): LambdaHost {
     byTrigger: ((kind: string) =>
       kind === 'bus'
         ? [{ name: 'rule', spec: {}, trigger: { kind: 'bus', detailTypes: ['customer.changed'] } }]
-        : []) as LambdaHost['byTrigger'],
+        : []) as unknown as LambdaHost['byTrigger'],
     missingEntries: () => [],
   };
 }
