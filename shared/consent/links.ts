@@ -121,7 +121,13 @@ export async function unsubscribeUrl(
   topic = '*',
   source?: string,
 ): Promise<string> {
-  const token = await signLink({ customerId, purpose: 'unsubscribe', channel, topic, ...(source && { source }) });
+  const token = await signLink({
+    customerId,
+    purpose: 'unsubscribe',
+    channel,
+    topic,
+    ...(source && { source }),
+  });
   return `${baseUrl()}/v1/unsubscribe/${token}`;
 }
 

@@ -8,9 +8,12 @@ import { store } from '../store/service.ts';
 import { applyFeedback, type Feedback } from './outcome.ts';
 import { type MessageRef, NONE } from './ref.ts';
 
-/** Counter shards per (source, run, variant, tier, channel, metric). */
-export const COUNTER_SHARDS = 8;
-const ATTEMPTS = 12;
+/**
+ * Counter shards per (source, run, variant, tier, channel, metric): concurrent transactions that touch
+ * the same item conflict, so the shards are there for contention as much as for partition throughput.
+ */
+export const COUNTER_SHARDS = 16;
+const ATTEMPTS = 20;
 
 export interface Dimensions {
   source: string;

@@ -161,7 +161,12 @@ describe('significance tests', () => {
   it('answers nothing when a test is undefined (no trials, no successes at all)', () => {
     // Assess
     expect(twoProportionZ({ trials: 0, successes: 0 }, { trials: 10, successes: 1 })).toBeUndefined();
-    expect(chiSquare([{ trials: 10, successes: 0 }, { trials: 10, successes: 0 }])).toBeUndefined();
+    expect(
+      chiSquare([
+        { trials: 10, successes: 0 },
+        { trials: 10, successes: 0 },
+      ]),
+    ).toBeUndefined();
   });
 });
 
@@ -260,6 +265,8 @@ describe('SES event records', () => {
     // Assess
     expect(back).toEqual(ref);
     expect(foreign).toBeUndefined();
-    expect(refFromTags(sample('send').mail.tags ?? {}, 'email')?.source).toBe('campaign:01KAB0CAMP000000000000000');
+    expect(refFromTags(sample('send').mail.tags ?? {}, 'email')?.source).toBe(
+      'campaign:01KAB0CAMP000000000000000',
+    );
   });
 });

@@ -3,7 +3,7 @@ import { channels } from './consent.ts';
 
 /**
  * One shard of one result metric of a source (campaign, automation, transactional key) for one run,
- * variant, tier and channel. Writers add to a random shard of the eight, so a campaign sending at full
+ * variant, tier and channel. Writers add to a random shard of the sixteen, so a campaign sending at full
  * speed spreads its counter writes; readers query the source's partition and sum. The metric is a name:
  * `sent`, `opened`, `excluded:<reason>`, `revenue:<currency>` … (shared/results/metrics.ts).
  */
