@@ -473,6 +473,42 @@ export const functions = {
     trigger: { kind: 'http', method: 'GET', path: '/v1/scoring/settings', scope: 'read' },
     resources: { table: 'read' },
   },
+  templatesCreate: {
+    entry: 'functions/http/templates-create.ts',
+    description: 'Creates a message template after checking its Liquid, filters and variables',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/templates', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  templatesList: {
+    entry: 'functions/http/templates-list.ts',
+    description: 'Lists active or archived templates, newest first',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/templates', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  templatesGet: {
+    entry: 'functions/http/templates-get.ts',
+    description: 'Reads one template with its ETag',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/templates/{templateId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  templatesUpdate: {
+    entry: 'functions/http/templates-update.ts',
+    description: 'Replaces a template under If-Match',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/templates/{templateId}', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  templatesArchive: {
+    entry: 'functions/http/templates-archive.ts',
+    description: 'Archives a template under If-Match',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/templates/{templateId}/archive', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  templatesRender: {
+    entry: 'functions/http/templates-render.ts',
+    description: 'Renders a template for one customer and channel: the parts, SMS counts and warnings',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/templates/{templateId}/render', scope: 'read' },
+    resources: { table: 'read', linkSecret: 'read' },
+  },
   scoringSettingsPut: {
     entry: 'functions/http/scoring-settings-put.ts',
     description: 'Replaces the stage’s scoring settings under If-Match',

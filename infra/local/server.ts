@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { injectionProblem, type LocalEventBus } from './event-bus.ts';
 import { type ApiResponse, gatewayAnswer, type IncomingApiRequest, maxPayloadBytes } from './http-api.ts';
 import type { Logger } from './log.ts';
-import type { PinpointRecorder } from './pinpoint.ts';
+import type { AddressFault, PinpointRecorder } from './pinpoint.ts';
 import type { LocalScheduler } from './scheduler.ts';
 
 /**
@@ -116,6 +116,10 @@ async function serve(parts: ServerParts, req: IncomingMessage, res: ServerRespon
     sendJson(res, answer.statusCode, answer.body, 'application/json', answer.errorType);
     return;
   }
+  if (path.startsWith('/_local/messages/faults/')) {
+    serveFault(parts, method, decodeURIComponent(path.slice('/_local/messages/faults/'.length)), body, res);
+    return;
+  }
   if (path.startsWith('/_local/')) {
     await serveLocal(parts, method, url, body, res);
     return;
@@ -131,6 +135,48 @@ async function serve(parts: ServerParts, req: IncomingMessage, res: ServerRespon
   });
   send(res, response);
   parts.log.info(`${method} ${path} ${response.statusCode} ${Date.now() - started} ms`);
+}
+
+/**
+ * PUT /_local/messages/faults/{address} `{ deliveryStatus, statusCode?, statusMessage?, times? }` makes the
+ * recorder answer that address so; DELETE clears it.
+ */
+function serveFault(parts: ServerParts, method: string, address: string, body: Buffer, res: ServerResponse) {
+  if (method === 'DELETE') {
+    parts.pinpoint.fault(address, undefined);
+    sendJson(res, 204, undefined);
+    return;
+  }
+  if (method !== 'PUT') {
+    sendJson(res, 405, { message: 'PUT or DELETE' });
+    return;
+  }
+  let fault: AddressFault;
+  try {
+    fault = JSON.parse(body.toString('utf8')) as AddressFault;
+  } catch {
+    sendJson(res, 400, { message: 'The body is not JSON' });
+    return;
+  }
+  const known = [
+    'THROTTLED',
+    'TEMPORARY_FAILURE',
+    'PERMANENT_FAILURE',
+    'OPT_OUT',
+    'DUPLICATE',
+    'UNKNOWN_FAILURE',
+  ];
+  if (
+    !known.includes(fault?.deliveryStatus) ||
+    (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0))
+  ) {
+    sendJson(res, 400, {
+      message: `deliveryStatus must be one of ${known.join(', ')}; times a positive whole number`,
+    });
+    return;
+  }
+  parts.pinpoint.fault(address, fault);
+  sendJson(res, 200, { address, ...fault });
 }
 
 async function serveLocal(

@@ -68,6 +68,14 @@ import {
   timeseriesView,
 } from '../scoring/schema.ts';
 import { scoringSettingsSchema } from '../scoring/settings.ts';
+import {
+  renderedView,
+  templateInputSchema,
+  templateListQuery,
+  templateParams,
+  templateRenderSchema,
+  templateView,
+} from '../templates/schema.ts';
 
 /**
  * The OpenAPI 3.1 document, built from the manifest's routes and the zod schemas that validate the
@@ -502,6 +510,74 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
     description:
       'Bins, thresholds, schedule, currency and discount rate of the customer-intelligence models. Version 0 means nothing is stored and the defaults apply.',
     responses: { 200: { description: 'The settings', schema: scoringSettingsView, headers: ['ETag'] } },
+  },
+  templatesCreate: {
+    summary: 'Create a message template',
+    description:
+      'Content per channel (email subject/html/text, sms body, push title/body/data/url, webhook JSON body whose string values are Liquid) and locale variants in `locales` (zh-CN falls back to zh, then to the default content, channel by channel). Liquid output is HTML-escaped in email html (use `| raw` to opt out) and nowhere else. Variables: `customer.*` (profile fields), `computed.*` (purchase figures and scores), `links.preferences`, `links.unsubscribe`, `locale`, `now`, and what `variables` declares under `event.` and `customer.attributes.` (declared custom attributes need no declaration). Filters: format_date, format_datetime, format_number, money, unsubscribe_url (topic), preference_url, plus the standard Liquid ones. Unknown variables or filters and Liquid that does not parse are 400 naming the field and line.',
+    body: templateInputSchema,
+    idempotent: true,
+    responses: {
+      201: { description: 'Created', schema: templateView, headers: ['ETag', 'Location'] },
+    },
+  },
+  templatesList: {
+    summary: 'Templates, newest first',
+    query: templateListQuery,
+    responses: {
+      200: {
+        description: 'A page of templates',
+        schema: z.object({ items: z.array(templateView), next: z.optional(z.string()) }),
+      },
+    },
+  },
+  templatesGet: {
+    summary: 'Read a template',
+    params: templateParams,
+    responses: {
+      200: { description: 'The template', schema: templateView, headers: ['ETag'] },
+      404: { description: 'No such template' },
+    },
+  },
+  templatesUpdate: {
+    summary: 'Replace a template',
+    description: 'Send the whole template with If-Match: the ETag of your last read. Checked as on create.',
+    params: templateParams,
+    body: templateInputSchema,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Stored', schema: templateView, headers: ['ETag'] },
+      404: { description: 'No such template' },
+      409: { description: 'The template is archived' },
+      412: { description: 'The template changed since your read' },
+    },
+  },
+  templatesArchive: {
+    summary: 'Archive a template',
+    description:
+      'An archived template stays readable and renderable, leaves the active list and can no longer change.',
+    params: templateParams,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Archived', schema: templateView, headers: ['ETag'] },
+      404: { description: 'No such template' },
+      412: { description: 'The template changed since your read' },
+    },
+  },
+  templatesRender: {
+    summary: 'Render a template for a customer (preview)',
+    description:
+      'Renders one channel as it would be sent to the customer: their profile, custom attributes and scores, in the locale asked for (else theirs), with `event` as the event data. Email includes the one-click unsubscribe URL for List-Unsubscribe; SMS includes the encoding (GSM-7 or UCS-2), characters, units and parts. Writes nothing.',
+    params: templateParams,
+    body: templateRenderSchema,
+    responses: {
+      200: { description: 'The rendered parts and warnings', schema: renderedView },
+      404: { description: 'No such template' },
+      422: {
+        description:
+          'The customer does not exist, the template has no content for the channel, or a required variable is missing',
+      },
+    },
   },
   scoringSettingsPut: {
     summary: 'Replace the scoring settings',

@@ -34,6 +34,7 @@ import { ScoringRun } from './entities/scoring-run.ts';
 import { ScoringSettingsItem } from './entities/scoring-settings.ts';
 import { ScoringStep } from './entities/scoring-step.ts';
 import { Suppression } from './entities/suppression.ts';
+import { TemplateItem } from './entities/template.ts';
 import { TierChange } from './entities/tier-change.ts';
 import { Topic } from './entities/topic.ts';
 
@@ -73,6 +74,7 @@ const entities = {
   resultCounter: ResultCounter,
   orderAttribution: OrderAttribution,
   resultSettings: ResultSettings,
+  template: TemplateItem,
 };
 
 let service: Service<typeof entities> | undefined;

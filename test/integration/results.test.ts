@@ -39,7 +39,7 @@ async function postToBus(events: unknown[]) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(events),
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as { message?: string } };
 }
 
 async function outcome(m: SesMessage) {
