@@ -594,6 +594,30 @@ export const functions = {
     trigger: { kind: 'http', method: 'GET', path: '/v1/results/{kind}/{sourceId}', scope: 'read' },
     resources: { table: 'read' },
   },
+  deliverySettingsGet: {
+    entry: 'functions/http/delivery-settings-get.ts',
+    description: 'The stage’s delivery settings: caps, tier caps, quiet hours, default time zone',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/delivery/settings', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  deliverySettingsPut: {
+    entry: 'functions/http/delivery-settings-put.ts',
+    description: 'Replaces the stage’s delivery settings under If-Match',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/delivery/settings', scope: 'admin' },
+    resources: { table: 'readwrite' },
+  },
+  deliveryList: {
+    entry: 'functions/http/delivery-list.ts',
+    description: 'A customer’s send ledger: every message sent or not, by source, with the reason',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/customers/{customerId}/deliveries', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  deliveryMessagesSend: {
+    entry: 'functions/http/delivery-messages-send.ts',
+    description: 'Sends one transactional message to one customer now, through the send gate',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/messages', scope: 'write' },
+    resources: { table: 'readwrite', ses: 'send', pinpoint: 'send', linkSecret: 'read' },
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
@@ -623,6 +647,9 @@ export const groupOfPrefix: Readonly<Record<string, string>> = {
   import: 'file',
   report: 'scoring',
   aggregate: 'scoring',
+  // Delivery feedback and conversions feed the results.
+  ses: 'result',
+  conversion: 'result',
 };
 
 /**

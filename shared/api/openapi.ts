@@ -40,6 +40,14 @@ import {
   customerUpsertSchema,
 } from '../customers/schema.ts';
 import {
+  deliveriesQuery,
+  deliveryListSchema,
+  deliverySettingsView,
+  messageResultSchema,
+  messageSendSchema,
+} from '../delivery/schema.ts';
+import { deliverySettingsSchema } from '../delivery/settings.ts';
+import {
   eventBatchSchema,
   ingestResultSchema,
   orderBatchSchema,
@@ -503,6 +511,54 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
       202: { description: 'Export started', schema: exportJobSchema, headers: ['Location'] },
       404: { description: 'No such customer' },
       410: { description: 'The customer was erased' },
+    },
+  },
+  deliverySettingsGet: {
+    summary: 'Delivery settings',
+    description:
+      'Frequency caps per channel per day and ISO week (in each customer’s time zone), per-tier caps, quiet hours, the time zone used when a customer has none, and how transactional sends are treated. Version 0 means the defaults apply.',
+    responses: { 200: { description: 'The settings', schema: deliverySettingsView, headers: ['ETag'] } },
+  },
+  deliverySettingsPut: {
+    summary: 'Replace the delivery settings',
+    description:
+      'Send the whole settings object (omitted parts take their defaults) with If-Match: the ETag of your last read ("0" before anything is stored). Senders see a change within 10 seconds.',
+    body: deliverySettingsSchema,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Stored', schema: deliverySettingsView, headers: ['ETag'] },
+      412: { description: 'The settings changed since your read' },
+    },
+  },
+  deliveryList: {
+    summary: 'A customer’s deliveries: what was sent, and why not',
+    description:
+      'The send ledger of one customer: one entry per (source, channel) with its state (`skipped`, `reserved`, `sent`, `failed`) and, for messages not sent, the reason (`no_consent`, `opted_out`, `suppressed:<why>`, `no_address`, `cap_reached:<cap>`, `quiet_hours` with `deferUntil`, `channel_rejected`…). `source` narrows to one campaign (`campaign:<id>`), automation or transactional send, or a kind (`campaign:`).',
+    params: customerIdParams,
+    query: deliveriesQuery,
+    responses: {
+      200: { description: 'A page of ledger entries', schema: deliveryListSchema },
+      404: { description: 'No such customer' },
+      410: { description: 'The customer was erased' },
+    },
+  },
+  deliveryMessagesSend: {
+    summary: 'Send a transactional message',
+    description:
+      'One customer, one template, now, through the send gate: the first channel of `channels` the customer may get it on is used (consent for the service `topic`, a verified address, not suppressed); frequency caps do not apply unless the settings say so; quiet hours follow `transactional.quietHours`. With an Idempotency-Key a retry never sends twice, even after the key’s stored answer has expired: the ledger keeps it. Status 201 sent, 202 deferred (quiet hours: send again at `deferUntil` with the same key), 200 not sent, duplicate or refused by the channel (see `status` and `skipped`).',
+    body: messageSendSchema,
+    idempotent: true,
+    responses: {
+      201: { description: 'Sent', schema: messageResultSchema, headers: ['Location'] },
+      202: { description: 'Deferred by quiet hours', schema: messageResultSchema, headers: ['Location'] },
+      200: { description: 'Not sent, a duplicate, or refused by the channel', schema: messageResultSchema },
+      422: {
+        description:
+          'Unknown or erased customer, a topic that is not a service topic, a template that cannot render',
+      },
+      503: {
+        description: 'The channel provider is throttling or unavailable; retry with the same Idempotency-Key',
+      },
     },
   },
   scoringSettingsGet: {

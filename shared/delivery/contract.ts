@@ -27,6 +27,9 @@ import type { Channel } from '../store/entities/consent.ts';
  * | `sent`     | the channel accepted it                            | `duplicate`                                               |
  * | `failed`   | the channel refused it; its cap count given back   | that channel is skipped (`channel_rejected`); the next in the order may be tried |
  *
+ * `releaseReservation(ticket, reason)` turns a reservation the channel certainly did not take (throttled,
+ * unavailable) back into `skipped`, giving its cap count back, so a redelivery decides again.
+ *
  * A request reserves at most one channel of its order: a channel in the order that is already
  * `reserved` or `sent` for the source makes the answer `duplicate`.
  *

@@ -4,6 +4,7 @@ import { tableNameFromEnv } from '../platform/config.ts';
 import { ApiKey } from './entities/api-key.ts';
 import { AttributeDefinition } from './entities/attribute-definition.ts';
 import { AuditEntry } from './entities/audit.ts';
+import { CapCounter } from './entities/cap-counter.ts';
 import { Consent } from './entities/consent.ts';
 import { ConsentHistory } from './entities/consent-history.ts';
 import { ContactPreferences } from './entities/contact-preferences.ts';
@@ -14,6 +15,8 @@ import { DedupeDismissal } from './entities/dedupe-dismissal.ts';
 import { DedupePair } from './entities/dedupe-pair.ts';
 import { DedupeScan } from './entities/dedupe-scan.ts';
 import { DedupeStep } from './entities/dedupe-step.ts';
+import { DeliveryEntry } from './entities/delivery-entry.ts';
+import { DeliverySettingsItem } from './entities/delivery-settings.ts';
 import { Erasure } from './entities/erasure.ts';
 import { CustomerEvent } from './entities/event.ts';
 import { ExportJob } from './entities/export-job.ts';
@@ -75,6 +78,9 @@ const entities = {
   orderAttribution: OrderAttribution,
   resultSettings: ResultSettings,
   template: TemplateItem,
+  deliveryEntry: DeliveryEntry,
+  capCounter: CapCounter,
+  deliverySettings: DeliverySettingsItem,
 };
 
 let service: Service<typeof entities> | undefined;
