@@ -145,6 +145,44 @@ export async function suppressFromFeedback(
   }
 }
 
+/** How long a message id resolves to its message: as long as opens, clicks and complaints come in. */
+const MESSAGE_REF_DAYS = 400;
+
+/**
+ * Registers a message before its channel is called, so feedback that names only the message id (SES
+ * tags, the Pinpoint Context) finds its ledger key and result dimensions. Idempotent: a retry writes
+ * the same item.
+ */
+export async function registerMessage(ref: MessageRef & { messageId: string }): Promise<void> {
+  await store()
+    .entities.messageRef.put({
+      messageId: ref.messageId,
+      customerId: ref.customerId,
+      source: ref.source,
+      channel: ref.channel,
+      ...(ref.run !== undefined && { run: ref.run }),
+      ...(ref.variant !== undefined && { variant: ref.variant }),
+      ...(ref.tier !== undefined && { tier: ref.tier }),
+      expiresAt: Math.floor(Date.now() / 1000) + MESSAGE_REF_DAYS * 86_400,
+    })
+    .go();
+}
+
+/** The message a message id stands for, read consistently (feedback may follow the send by a second). */
+export async function messageRef(messageId: string): Promise<MessageRef | undefined> {
+  const item = (await store().entities.messageRef.get({ messageId }).go({ consistent: true })).data;
+  if (!item) return undefined;
+  return {
+    messageId,
+    customerId: item.customerId,
+    source: item.source,
+    channel: item.channel,
+    run: item.run,
+    variant: item.variant,
+    tier: item.tier,
+  };
+}
+
 /** Provider statuses of Pinpoint SendMessages (per address) that settle a message's fate. */
 const pinpointFinal: Record<string, Feedback['kind']> = {
   SUCCESSFUL: 'delivery',

@@ -40,6 +40,16 @@ export const TAG = {
 } as const;
 
 const TAG_VALUE = /^[A-Za-z0-9_-]{1,256}$/;
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** The Cohort message id a message's tags carry, if any. */
+export function messageIdOf(
+  tags: Record<string, string | readonly string[] | undefined>,
+): string | undefined {
+  const value = tags[TAG.message];
+  const text = Array.isArray(value) ? value[0] : value;
+  return typeof text === 'string' && text !== '' ? text : undefined;
+}
 
 /** The tags a sender attaches; values that SES would refuse are left out rather than failing the send. */
 export function refTags(ref: MessageRef): Record<string, string> {
@@ -71,10 +81,13 @@ export function refFromTags(
     return typeof text === 'string' && text !== '' ? text : undefined;
   };
   const customerId = one(TAG.customer);
+  // The SES adapter tags a hash of the customer id; only a sender that tags the id itself (a ULID) is
+  // read here, the others are resolved through the message id (resolveRef in feedback.ts).
+  if (!customerId || !ULID.test(customerId)) return undefined;
   const campaign = one(TAG.campaign);
   const kind = one(TAG.sourceKind) ?? (campaign ? 'campaign' : undefined);
   const id = one(TAG.sourceId) ?? (kind === 'campaign' ? campaign : undefined);
-  if (!customerId || !kind || !id || !(sourceKinds as readonly string[]).includes(kind)) return undefined;
+  if (!kind || !id || !(sourceKinds as readonly string[]).includes(kind)) return undefined;
   return {
     source: `${kind}:${id}`,
     customerId,

@@ -1,8 +1,38 @@
 import type { SesEventDetail } from '../../events/schemas/index.ts';
 import { log } from '../platform/log.ts';
-import { recordFeedback, suppressFromFeedback } from './feedback.ts';
+import { messageRef, recordFeedback, suppressFromFeedback } from './feedback.ts';
 import type { Feedback } from './outcome.ts';
-import { refFromTags } from './ref.ts';
+import { type MessageRef, messageIdOf, refFromTags } from './ref.ts';
+
+/** How long an event naming an unregistered message id is retried before it is taken as foreign. */
+const UNKNOWN_MESSAGE_GRACE_MS = 15 * 60_000;
+
+/** A tagged message whose registration is not readable yet; thrown so the bus delivers the event again. */
+export class UnknownMessageError extends Error {
+  constructor(messageId: string) {
+    super(`message ${messageId} is not registered (yet)`);
+    this.name = 'UnknownMessageError';
+  }
+}
+
+/**
+ * The message an SES event is about: by the tags that name it in full, else by Cohort's message id.
+ * A message id that resolves to nothing is retried for a while (the event may overtake the sender's
+ * registration), then left as foreign.
+ */
+async function resolveRef(detail: SesEventDetail, now: number): Promise<MessageRef | undefined> {
+  const tags = detail.mail.tags ?? {};
+  const tagged = refFromTags(tags, 'email');
+  if (tagged) return tagged;
+  const messageId = messageIdOf(tags);
+  if (!messageId) return undefined;
+  const ref = await messageRef(messageId);
+  if (ref) return ref;
+  if (now - Date.parse(detail.mail.timestamp) < UNKNOWN_MESSAGE_GRACE_MS)
+    throw new UnknownMessageError(messageId);
+  log.warn('SES event for an unregistered message id; outcome not recorded', { eventType: detail.eventType });
+  return undefined;
+}
 
 /** One piece of feedback for one recipient of the mail, plus whether the address goes on the list. */
 export interface SesFeedback {
@@ -87,8 +117,24 @@ export function sesFeedback(detail: SesEventDetail): SesFeedback[] {
  * mail, Cohort's campaigns or its own confirmation mail), then the message's outcome and results when the
  * mail carries Cohort's tags. Safe to repeat: suppression keeps its first entry, outcomes count once.
  */
-export async function applySesEvent(detail: SesEventDetail): Promise<void> {
-  const ref = refFromTags(detail.mail.tags ?? {}, 'email');
+export async function applySesEvent(detail: SesEventDetail, now = Date.now()): Promise<void> {
+  // Suppression does not wait for the message to be known.
+  const ref = await resolveRef(detail, now).catch(async (error: unknown) => {
+    if (error instanceof UnknownMessageError) {
+      for (const item of sesFeedback(detail)) {
+        if (item.suppress) {
+          await suppressFromFeedback(
+            'email',
+            item.address,
+            item.suppress,
+            'ses',
+            `ses ${detail.mail.messageId}`,
+          );
+        }
+      }
+    }
+    throw error;
+  });
   const reference = [
     `ses ${detail.mail.messageId}`,
     ref && `${ref.source}`,

@@ -29,6 +29,7 @@ import { ImportRejectRef } from './entities/import-reject-ref.ts';
 import { Merge } from './entities/merge.ts';
 import { MergedCustomer } from './entities/merged-customer.ts';
 import { MessageOutcome } from './entities/message-outcome.ts';
+import { MessageRefItem } from './entities/message-ref.ts';
 import { OrderAttribution } from './entities/order-attribution.ts';
 import { ResultCounter } from './entities/result-counter.ts';
 import { ResultSettings } from './entities/result-settings.ts';
@@ -77,6 +78,7 @@ const entities = {
   resultCounter: ResultCounter,
   orderAttribution: OrderAttribution,
   resultSettings: ResultSettings,
+  messageRef: MessageRefItem,
   template: TemplateItem,
   deliveryEntry: DeliveryEntry,
   capCounter: CapCounter,

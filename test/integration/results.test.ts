@@ -8,7 +8,9 @@ import { waitFor } from '../support/wait.ts';
 useStackEnv();
 const { sesEventDetail } = await import('../../events/schemas/index.ts');
 const { applySesEvent } = await import('../../shared/results/ses.ts');
-const { recordSendResult } = await import('../../shared/results/feedback.ts');
+const { recordSendResult, registerMessage } = await import('../../shared/results/feedback.ts');
+const { emailTags } = await import('../../shared/channels/ses.ts');
+const { UnknownMessageError } = await import('../../shared/results/ses.ts');
 const { attributeOrder, setAttributionWindow } = await import('../../shared/results/conversions.ts');
 const { readResults } = await import('../../shared/results/report.ts');
 const { suppressionOf } = await import('../../shared/consent/suppression.ts');
@@ -108,6 +110,72 @@ describe('SES events through the local bus', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.message).toMatch(/event 1: source/);
     expect(await outcome(m)).toBeUndefined();
+  });
+});
+
+describe('mail tagged by the SES adapter (message id and a hash of the customer)', () => {
+  function adapterTagged(campaignId: string) {
+    const customerId = ulid();
+    const messageId = ulid();
+    const address = `t-${unique()}@example.com`;
+    const tags = emailTags({
+      channel: 'email',
+      to: address,
+      subject: 'x',
+      messageId,
+      customerId,
+      campaignId,
+      variantId: 'B',
+    });
+    const m: SesMessage = {
+      address,
+      sesMessageId: `0100019a${ulid().toLowerCase()}-000000`,
+      tags: Object.fromEntries(tags.map((t) => [t.Name ?? '', t.Value ?? ''])),
+    };
+    return { customerId, messageId, m };
+  }
+
+  it('finds a registered message by its id and keeps its outcome under the real customer', async () => {
+    // Prepare
+    const campaignId = ulid();
+    const { customerId, messageId, m } = adapterTagged(campaignId);
+    await registerMessage({
+      messageId,
+      customerId,
+      source: `campaign:${campaignId}`,
+      channel: 'email',
+      variant: 'B',
+      tier: 'C',
+    });
+    // Act
+    await apply('delivery', m);
+    await apply('open', m);
+    const stored = (
+      await store()
+        .entities.messageOutcome.get({ customerId, source: `campaign:${campaignId}`, channel: 'email' })
+        .go()
+    ).data;
+    const results = await readResults(`campaign:${campaignId}`);
+    // Assess
+    expect(m.tags.customer).not.toBe(customerId);
+    expect(stored).toMatchObject({ status: 'delivered', variant: 'B', tier: 'C', messageId });
+    expect(results.rows).toEqual([
+      expect.objectContaining({ variant: 'B', tier: 'C', counts: { sent: 1, delivered: 1, opened: 1 } }),
+    ]);
+  });
+
+  it('asks for a retry while an unregistered message id is recent, suppressing a hard bounce at once; later drops it', async () => {
+    // Prepare
+    const { m } = adapterTagged(ulid());
+    const detail = sesEventDetail.parse(sesEvent('bounce-permanent', m).detail);
+    const sentAt = Date.parse(detail.mail.timestamp);
+    // Act
+    const recent = await applySesEvent(detail, sentAt + 60_000).catch((error: unknown) => error);
+    const late = await applySesEvent(detail, sentAt + 3_600_000);
+    // Assess
+    expect(recent).toBeInstanceOf(UnknownMessageError);
+    expect(late).toBeUndefined();
+    expect((await suppressionOf('email', m.address))?.reason).toBe('hard_bounce');
   });
 });
 

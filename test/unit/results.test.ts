@@ -250,10 +250,10 @@ describe('SES event records', () => {
   it('reads the message reference back from the tags it was sent with', () => {
     // Prepare
     const ref = {
-      source: 'campaign:01KAB0CAMP000000000000000',
-      customerId: '01KAB0CUST000000000000000',
+      source: 'campaign:01KAB3QA7WZ0G4XK2C6M1VRT9E',
+      customerId: '01KAB3Q8Z5TWHX4M2N7P9R6S0C',
       channel: 'email' as const,
-      messageId: '01KAB0C0DE0000000000000000',
+      messageId: '01KAB3QB2N8F5R7TJ9XW4HMZ6D',
       variant: 'B',
       tier: 'A',
       run: undefined,
@@ -266,7 +266,7 @@ describe('SES event records', () => {
     expect(back).toEqual(ref);
     expect(foreign).toBeUndefined();
     expect(refFromTags(sample('send').mail.tags ?? {}, 'email')?.source).toBe(
-      'campaign:01KAB0CAMP000000000000000',
+      'campaign:01KAB3QA7WZ0G4XK2C6M1VRT9E',
     );
   });
 });
