@@ -81,6 +81,27 @@ export const busDetailTypes = [
 ] as const;
 export type BusDetailType = (typeof busDetailTypes)[number];
 
+/**
+ * Events of AWS services that reach Cohort's bus (SES's configuration set publishes to the default bus
+ * and a rule forwards them, see infra/constructs/messaging.ts), by source, with the detail types Cohort
+ * consumes. A bus trigger names its `source` to subscribe to one of them.
+ */
+export const externalBusSources = {
+  'aws.ses': [
+    'Email Sent',
+    'Email Delivered',
+    'Email Bounced',
+    'Email Complaint Received',
+    'Email Rejected',
+    'Email Opened',
+    'Email Clicked',
+    'Email Delivery Delayed',
+    'Email Rendering Failed',
+  ],
+} as const;
+export type ExternalBusSource = keyof typeof externalBusSources;
+export type SesDetailType = (typeof externalBusSources)['aws.ses'][number];
+
 export interface Resources {
   table?: TableAccess;
   /** The files bucket (uploaded imports, exports): objects only, never bucket configuration. */
@@ -114,7 +135,12 @@ export type Trigger =
       startingPosition: 'LATEST' | 'TRIM_HORIZON';
     }
   | { kind: 'schedule'; expression: string; description: string }
-  | { kind: 'bus'; detailTypes: BusDetailType[] };
+  | {
+      kind: 'bus';
+      /** Cohort's own events unless named: detail types of `busDetailTypes`, else of `externalBusSources`. */
+      source?: ExternalBusSource;
+      detailTypes: readonly (BusDetailType | SesDetailType)[];
+    };
 
 /** Lambda's smallest maximum concurrency for an SQS event source, and the default here. */
 export const minQueueConcurrency = 2;
@@ -593,6 +619,31 @@ export const functions = {
     resources: { table: 'readwrite' },
     timeoutSeconds: 60,
   },
+  sesEvents: {
+    entry: 'functions/bus/ses-events.ts',
+    description:
+      'SES delivery events (send, delivery, bounce, complaint, reject, open, click, delay, rendering failure) to message outcomes, results and suppression',
+    trigger: {
+      kind: 'bus',
+      source: 'aws.ses',
+      detailTypes: externalBusSources['aws.ses'],
+    },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 30,
+  },
+  conversions: {
+    entry: 'functions/bus/conversions.ts',
+    description: 'Attributes an order to the last message the customer opened or clicked within its window',
+    trigger: { kind: 'bus', detailTypes: ['event.ingested'] },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 30,
+  },
+  resultsGet: {
+    entry: 'functions/http/results-get.ts',
+    description: 'Results of a campaign, automation or transactional source per variant, tier and channel',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/results/{kind}/{sourceId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
   deliverySettingsGet: {
     entry: 'functions/http/delivery-settings-get.ts',
     description: 'The stage’s delivery settings: caps, tier caps, quiet hours, default time zone',
@@ -748,6 +799,9 @@ export const groupOfPrefix: Readonly<Record<string, string>> = {
   import: 'file',
   report: 'scoring',
   aggregate: 'scoring',
+  // Delivery feedback and conversions feed the results.
+  ses: 'result',
+  conversion: 'result',
 };
 
 /**

@@ -101,8 +101,8 @@ export class Pipelines extends Construct {
     });
     new events.Rule(scope, `${name}Rule`, {
       eventBus: props.bus,
-      description: `${trigger.detailTypes.join(', ')} to ${name}`,
-      eventPattern: { source: [busSource], detailType: [...trigger.detailTypes] },
+      description: `${trigger.source ?? busSource}: ${trigger.detailTypes.join(', ')} to ${name}`,
+      eventPattern: { source: [trigger.source ?? busSource], detailType: [...trigger.detailTypes] },
       targets: [
         new targets.LambdaFunction(fn.fn, {
           deadLetterQueue: failures.queue,

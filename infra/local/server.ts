@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LocalEventBus } from './event-bus.ts';
+import { injectionProblem, type LocalEventBus } from './event-bus.ts';
 import { type ApiResponse, gatewayAnswer, type IncomingApiRequest, maxPayloadBytes } from './http-api.ts';
 import type { Logger } from './log.ts';
 import type { AddressFault, PinpointRecorder } from './pinpoint.ts';
@@ -121,7 +121,7 @@ async function serve(parts: ServerParts, req: IncomingMessage, res: ServerRespon
     return;
   }
   if (path.startsWith('/_local/')) {
-    await serveLocal(parts, method, url, res);
+    await serveLocal(parts, method, url, body, res);
     return;
   }
 
@@ -183,6 +183,7 @@ async function serveLocal(
   parts: ServerParts,
   method: string,
   url: string,
+  body: Buffer,
   res: ServerResponse,
 ): Promise<void> {
   const { pathname, searchParams } = new URL(url, 'http://local');
@@ -210,6 +211,27 @@ async function serveLocal(
       ...(limit !== undefined && { limit }),
     });
     sendJson(res, 200, { events });
+    return;
+  }
+  if (method === 'POST' && pathname === '/_local/bus/events') {
+    // An event of an AWS service (SES delivery events): one EventBridge event or an array of them.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      sendJson(res, 400, { message: 'the body must be an EventBridge event (JSON) or an array of them' });
+      return;
+    }
+    const events = Array.isArray(parsed) ? parsed : [parsed];
+    // Every event is checked before any is put, so a bad one leaves the bus as it was.
+    const problems = events.map(injectionProblem);
+    const failed = problems.findIndex((p) => p !== undefined);
+    if (failed >= 0) {
+      sendJson(res, 400, { message: `event ${failed}: ${problems[failed]}` });
+      return;
+    }
+    const results = events.map((e) => parts.bus.inject(e));
+    sendJson(res, 202, { events: results.map((r) => ('event' in r ? r.event : r.error)) });
     return;
   }
   if (method === 'GET' && pathname === '/_local/messages') {

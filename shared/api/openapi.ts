@@ -64,6 +64,7 @@ import {
   rejectsQuery,
 } from '../imports/schema.ts';
 import * as z from '../platform/zod.ts';
+import { resultsParams, resultsQuery, resultsView } from '../results/schema.ts';
 import {
   clustersQuery,
   clustersView,
@@ -778,6 +779,17 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
       'k-means over standardized recency, frequency, revenue, order value and predicted CLV of a bounded sample (5,000) of customers with purchases; k fixed or chosen by silhouette.',
     query: clustersQuery,
     responses: { 200: { description: 'Clusters with profiles in original units', schema: clustersView } },
+  },
+  resultsGet: {
+    summary: 'Results of a campaign, automation or transactional source',
+    description:
+      'Counts and rates per run, variant, tier and channel, per variant and in total: targeted, excluded:<reason>, sent, delivered, soft_bounced, bounced, complained, rejected, failed, opted_out, opened and clicked (unique per message), converted (last touch within the attribution window), revenue:<currency>, unsubscribed. Variants are compared on open, click and conversion rates over delivered: a two-proportion z-test for two variants, chi-square for more.',
+    params: resultsParams,
+    query: resultsQuery,
+    responses: {
+      200: { description: 'The results', schema: resultsView },
+      404: { description: 'Nothing recorded for this source (or run)' },
+    },
   },
   apiKeysCreate: {
     summary: 'Create an API key',

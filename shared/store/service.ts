@@ -28,6 +28,11 @@ import { ImportReject } from './entities/import-reject.ts';
 import { ImportRejectRef } from './entities/import-reject-ref.ts';
 import { Merge } from './entities/merge.ts';
 import { MergedCustomer } from './entities/merged-customer.ts';
+import { MessageOutcome } from './entities/message-outcome.ts';
+import { MessageRefItem } from './entities/message-ref.ts';
+import { OrderAttribution } from './entities/order-attribution.ts';
+import { ResultCounter } from './entities/result-counter.ts';
+import { ResultSettings } from './entities/result-settings.ts';
 import { ScoreSnapshot } from './entities/score-snapshot.ts';
 import { ScoringRun } from './entities/scoring-run.ts';
 import { ScoringSettingsItem } from './entities/scoring-settings.ts';
@@ -78,6 +83,11 @@ const entities = {
   scoringStep: ScoringStep,
   tierChange: TierChange,
   scoreSnapshot: ScoreSnapshot,
+  messageOutcome: MessageOutcome,
+  resultCounter: ResultCounter,
+  orderAttribution: OrderAttribution,
+  resultSettings: ResultSettings,
+  messageRef: MessageRefItem,
   template: TemplateItem,
   deliveryEntry: DeliveryEntry,
   capCounter: CapCounter,

@@ -445,13 +445,13 @@ describe('event bus', () => {
         Entries: [
           {
             EventBusName: runtime.env.EVENT_BUS_NAME,
-            Source: 'cohort.test',
+            Source: 'cohort',
             DetailType: 'customer.changed',
             Detail: JSON.stringify({ marker }),
           },
           {
             EventBusName: runtime.env.EVENT_BUS_NAME,
-            Source: 'cohort.test',
+            Source: 'cohort',
             DetailType: 'customer.changed',
             Detail: 'not json',
           },
@@ -474,7 +474,7 @@ describe('event bus', () => {
       version: '0',
       id: result.Entries?.[0]?.EventId,
       'detail-type': 'customer.changed',
-      source: 'cohort.test',
+      source: 'cohort',
       region: 'us-east-1',
       resources: [],
       detail: { marker },
