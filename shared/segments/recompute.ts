@@ -370,7 +370,7 @@ async function handOn(run: Run, message: Extract<SegmentMessage, { kind: 'page' 
     return;
   }
   const now = await readRun(run.runId);
-  if (!now || now.status !== 'running' || now.scannedSegments < now.scanSegments) return;
+  if (now?.status !== 'running' || now.scannedSegments < now.scanSegments) return;
   await finish(now);
 }
 
