@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { call } from '../support/api.ts';
-import { scanAll } from '../support/table.ts';
+import { scanAllButBackground } from '../support/table.ts';
 import { waitFor } from '../support/wait.ts';
 
 const base = inject('apiUrl');
@@ -29,11 +29,11 @@ describe('merging customers over HTTP', () => {
     });
     expect(ingest.body.created).toBe(3);
     const path = `/v1/customers/${survivor.body.id}/merge`;
-    const before = JSON.stringify(await scanAll());
+    const before = JSON.stringify(await scanAllButBackground());
 
     // Act
     const preview = await call('POST', path, { body: { mergeIds: [loser.body.id], dryRun: true } });
-    const afterPreview = JSON.stringify(await scanAll());
+    const afterPreview = JSON.stringify(await scanAllButBackground());
     const merged = await call('POST', path, {
       body: { mergeIds: [loser.body.id], dryRun: false },
       headers: { 'if-match': '"1"' },
@@ -90,7 +90,7 @@ describe('merging customers over HTTP', () => {
       [{ mergeIds: [b.body.id], dryRun: false }, 409, 'fields.externalId'],
       [{ mergeIds: ['01K00000000000000000000002'], dryRun: false }, 422, 'mergeIds[0]'],
     ];
-    const before = (await scanAll()).length;
+    const before = (await scanAllButBackground()).length;
     for (const [body, status, field] of cases) {
       // Act
       const answer = await call('POST', path, { body });
@@ -99,7 +99,7 @@ describe('merging customers over HTTP', () => {
       expect(answer.headers.get('content-type')).toBe('application/problem+json');
       expect(answer.body.errors.map((e: { path: string }) => e.path)).toContain(field);
     }
-    expect((await scanAll()).length).toBe(before);
+    expect((await scanAllButBackground()).length).toBe(before);
     expect((await call('GET', '/v1/merges/01K00000000000000000000003')).status).toBe(404);
   });
 });
