@@ -70,6 +70,8 @@ export const busDetailTypes = [
   'customer.lifecycle_changed',
   'customer.tier_changed',
   'customer.churn_risk_raised',
+  'segment.entered',
+  'segment.exited',
 ] as const;
 export type BusDetailType = (typeof busDetailTypes)[number];
 

@@ -154,6 +154,33 @@ export const customerChurnRiskRaisedDetail = z.object({
 });
 export type CustomerChurnRiskRaisedDetail = z.output<typeof customerChurnRiskRaisedDetail>;
 
+/**
+ * Bus `segment.entered` / `segment.exited`: a customer entered or left a segment. Published from the
+ * table stream when a membership flips, so at least once per flip; `at` is the flip's time, by which
+ * (with the ids) consumers deduplicate. `reason` says what decided it.
+ */
+export const segmentMembershipDetail = z.object({
+  segmentId: z.string(),
+  customerId: z.string(),
+  at: z.string(),
+  reason: z.optional(z.string()),
+});
+export type SegmentMembershipDetail = z.output<typeof segmentMembershipDetail>;
+
+/** SQS `segments` queue body: one step of a segment recomputation. */
+export const segmentMessage = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('plan'), runId: z.string().check(z.minLength(1)) }),
+  z.strictObject({
+    kind: z.literal('page'),
+    runId: z.string().check(z.minLength(1)),
+    segment: z.number().check(z.int(), z.minimum(0)),
+    page: z.number().check(z.int(), z.minimum(0)),
+    /** The table's LastEvaluatedKey of the previous page, as JSON. */
+    startKey: z.optional(z.string()),
+  }),
+]);
+export type SegmentMessage = z.output<typeof segmentMessage>;
+
 export const busDetailSchemas = {
   'customer.changed': customerChangedDetail,
   'customer.erased': customerErasedDetail,
@@ -162,4 +189,6 @@ export const busDetailSchemas = {
   'customer.lifecycle_changed': customerLifecycleChangedDetail,
   'customer.tier_changed': customerTierChangedDetail,
   'customer.churn_risk_raised': customerChurnRiskRaisedDetail,
+  'segment.entered': segmentMembershipDetail,
+  'segment.exited': segmentMembershipDetail,
 } as const;

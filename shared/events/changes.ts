@@ -75,6 +75,24 @@ export function busEventsFromStream(records: DynamoDBRecord[]): { events: BusEve
       };
       events.push({ detailType: 'customer.merged', detail: { ...detail } });
       source.push(index);
+    } else if (entity === 'segmentMembership') {
+      // Only flips: a re-evaluation that keeps the state (a newer evaluatedAt) is not news.
+      const was = before?.member === true;
+      const is = after?.member === true;
+      if (was !== is) {
+        const item = (after ?? before) as Image;
+        const flipAt = is ? after?.enteredAt : after?.exitedAt;
+        events.push({
+          detailType: is ? 'segment.entered' : 'segment.exited',
+          detail: {
+            segmentId: String(item.segmentId),
+            customerId: String(item.customerId),
+            at: typeof flipAt === 'string' ? flipAt : at,
+            ...(typeof after?.reason === 'string' && { reason: after.reason }),
+          },
+        });
+        source.push(index);
+      }
     } else if (entity === 'event' && record.eventName === 'INSERT' && after) {
       const detail: EventIngestedDetail = {
         eventId: String(after.eventId),

@@ -29,6 +29,12 @@ import { ScoreSnapshot } from './entities/score-snapshot.ts';
 import { ScoringRun } from './entities/scoring-run.ts';
 import { ScoringSettingsItem } from './entities/scoring-settings.ts';
 import { ScoringStep } from './entities/scoring-step.ts';
+import { Segment } from './entities/segment.ts';
+import { SegmentHistory } from './entities/segment-history.ts';
+import { SegmentMembership } from './entities/segment-membership.ts';
+import { SegmentRun } from './entities/segment-run.ts';
+import { SegmentRunStep } from './entities/segment-run-step.ts';
+import { SegmentShardCount } from './entities/segment-shard-count.ts';
 import { Suppression } from './entities/suppression.ts';
 import { TierChange } from './entities/tier-change.ts';
 import { Topic } from './entities/topic.ts';
@@ -65,6 +71,12 @@ const entities = {
   scoringStep: ScoringStep,
   tierChange: TierChange,
   scoreSnapshot: ScoreSnapshot,
+  segment: Segment,
+  segmentMembership: SegmentMembership,
+  segmentHistory: SegmentHistory,
+  segmentShardCount: SegmentShardCount,
+  segmentRun: SegmentRun,
+  segmentRunStep: SegmentRunStep,
 };
 
 let service: Service<typeof entities> | undefined;

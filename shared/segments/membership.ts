@@ -1,0 +1,382 @@
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createConversions } from 'electrodb';
+import { documentClient } from '../platform/aws.ts';
+import { tableNameFromEnv } from '../platform/config.ts';
+import { shardOf } from '../platform/ids.ts';
+import { store } from '../store/service.ts';
+import { tableDefinition } from '../store/table.ts';
+
+/**
+ * The membership writer: the ONE place a customer enters or leaves a segment. The incremental path,
+ * full recomputations, static uploads, erasure and merges all go through `applyEvaluation`.
+ *
+ * Each (segment, customer) has one state item (segmentMembership) holding `member` and `evaluatedAt`,
+ * the time the deciding evaluation read its data. A write is applied only over the exact state the
+ * writer read (optimistic condition) and only when its evaluation is newer than the stored one, so two
+ * writers racing (an incremental evaluation and a recomputation page) settle on the newest evaluation
+ * whatever order their writes land in: no flapping, and an exit is never overwritten by an older entry.
+ *
+ * A flip is one transaction: the state item (which also moves it in or out of the sharded members
+ * index), the history item of the stint and the shard's counter. The table stream turns the flip into
+ * `segment.entered` / `segment.exited` (shared/events/changes.ts), so an event goes out exactly when a
+ * flip is stored, at least once.
+ */
+
+export interface Evaluation {
+  segmentId: string;
+  customerId: string;
+  member: boolean;
+  /** Epoch ms at which the evaluation read the customer's data. */
+  evaluatedAt: number;
+  /** What decided it: rule (incremental), recompute, static, erased, merged, archived. */
+  reason: string;
+}
+
+/** The stored state as a caller already read it (a recomputation reads it in its scan); null = none. */
+export interface MembershipState {
+  member: boolean;
+  evaluatedAt: number;
+  enteredAt?: string;
+  /** The members-index shard the item sits in. */
+  shard?: number;
+}
+
+export interface SegmentShape {
+  segmentId: string;
+  shards: number;
+}
+
+export type Applied = 'entered' | 'exited' | 'unchanged' | 'stale';
+
+export interface ApplyOptions {
+  /** The state as the caller read it; read here (consistently) when not given. */
+  known?: MembershipState | null;
+  /**
+   * Also record an unchanged result's `evaluatedAt`, so an older evaluation still in flight cannot
+   * flip it afterwards. The incremental path stamps (a few segments per change); a recomputation,
+   * which would otherwise write every membership of every customer, does not.
+   */
+  stamp?: boolean;
+}
+
+const { partitionKey, sortKey } = tableDefinition;
+const MAX_ATTEMPTS = 6;
+
+function membershipKey(customerId: string, segmentId: string): Record<string, string> {
+  const keys = createConversions(
+    store().entities.segmentMembership,
+  ).byAccessPattern.byCustomer.fromComposite.toKeys({ customerId, segmentId }) as Record<string, string>;
+  return { [partitionKey]: String(keys[partitionKey]), [sortKey]: String(keys[sortKey]) };
+}
+
+function membersIndexKeys(segmentId: string, shard: number, customerId: string) {
+  const keys = createConversions(
+    store().entities.segmentMembership,
+  ).byAccessPattern.members.fromComposite.toKeys({ segmentId, shard, customerId }) as Record<string, string>;
+  return { pk: String(keys.gsi1pk), sk: String(keys.gsi1sk) };
+}
+
+function historyKey(customerId: string, segmentId: string, enteredAt: string) {
+  const keys = createConversions(
+    store().entities.segmentHistory,
+  ).byAccessPattern.byCustomer.fromComposite.toKeys({ customerId, segmentId, enteredAt }) as Record<
+    string,
+    string
+  >;
+  return { [partitionKey]: String(keys[partitionKey]), [sortKey]: String(keys[sortKey]) };
+}
+
+function counterKey(segmentId: string, shard: number) {
+  const keys = createConversions(
+    store().entities.segmentShardCount,
+  ).byAccessPattern.byShard.fromComposite.toKeys({ segmentId, shard }) as Record<string, string>;
+  return { [partitionKey]: String(keys[partitionKey]), [sortKey]: String(keys[sortKey]) };
+}
+
+export async function readMembership(customerId: string, segmentId: string): Promise<MembershipState | null> {
+  const { Item } = await documentClient().send(
+    new GetCommand({
+      TableName: tableNameFromEnv(),
+      Key: membershipKey(customerId, segmentId),
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) return null;
+  return {
+    member: Item.member === true,
+    evaluatedAt: Number(Item.evaluatedAt),
+    ...(typeof Item.enteredAt === 'string' && { enteredAt: Item.enteredAt }),
+    ...(typeof Item.shard === 'number' && { shard: Item.shard }),
+  };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === 'TransactionCanceledException' || name === 'ConditionalCheckFailedException';
+}
+
+/** Applies one evaluation. Safe to repeat and to race with other writers of the same membership. */
+export async function applyEvaluation(
+  segment: SegmentShape,
+  evaluation: Evaluation,
+  options: ApplyOptions = {},
+): Promise<Applied> {
+  let state =
+    options.known === undefined
+      ? await readMembership(evaluation.customerId, segment.segmentId)
+      : options.known;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) state = await readMembership(evaluation.customerId, segment.segmentId);
+    if (state && state.evaluatedAt >= evaluation.evaluatedAt) return 'stale';
+    const was = state?.member ?? false;
+    try {
+      if (was === evaluation.member) {
+        if (options.stamp) await stamp(segment, evaluation, state);
+        return 'unchanged';
+      }
+      await flip(segment, evaluation, state);
+      return evaluation.member ? 'entered' : 'exited';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // Another writer changed the state since it was read: read it again and decide anew.
+    }
+  }
+  throw new Error(
+    `Membership of ${evaluation.customerId} in ${segment.segmentId} kept changing under the writer`,
+  );
+}
+
+/** The condition that the item is still exactly as read. */
+function asRead(state: MembershipState | null) {
+  if (!state) {
+    return { expression: 'attribute_not_exists(#pk)', values: {} as Record<string, unknown> };
+  }
+  return {
+    expression: '#evaluatedAt = :seenAt AND #member = :seenMember',
+    values: { ':seenAt': state.evaluatedAt, ':seenMember': state.member } as Record<string, unknown>,
+  };
+}
+
+async function stamp(segment: SegmentShape, e: Evaluation, state: MembershipState | null) {
+  const seen = asRead(state);
+  await documentClient().send(
+    new UpdateCommand({
+      TableName: tableNameFromEnv(),
+      Key: membershipKey(e.customerId, segment.segmentId),
+      UpdateExpression:
+        'SET #evaluatedAt = :t, #member = if_not_exists(#member, :false), #shard = if_not_exists(#shard, :shard), #customerId = :customerId, #segmentId = :segmentId, #e = :entity, #v = :entityVersion',
+      ConditionExpression: seen.expression,
+      ExpressionAttributeNames: {
+        '#pk': partitionKey,
+        '#evaluatedAt': 'evaluatedAt',
+        '#member': 'member',
+        '#shard': 'shard',
+        '#customerId': 'customerId',
+        '#segmentId': 'segmentId',
+        '#e': '__edb_e__',
+        '#v': '__edb_v__',
+      },
+      ExpressionAttributeValues: {
+        ...seen.values,
+        ':t': e.evaluatedAt,
+        ':false': false,
+        ':shard': shardOf(e.customerId, segment.shards),
+        ':customerId': e.customerId,
+        ':segmentId': segment.segmentId,
+        ':entity': 'segmentMembership',
+        ':entityVersion': '1',
+      },
+    }),
+  );
+}
+
+async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState | null) {
+  const table = tableNameFromEnv();
+  // An exit leaves the shard the item is in (the segment may be gone, or its shards changed since).
+  const shard = !e.member && state?.shard !== undefined ? state.shard : shardOf(e.customerId, segment.shards);
+  const at = new Date().toISOString();
+  const seen = asRead(state);
+  const names = {
+    '#pk': partitionKey,
+    '#evaluatedAt': 'evaluatedAt',
+    '#member': 'member',
+    '#shard': 'shard',
+    '#customerId': 'customerId',
+    '#segmentId': 'segmentId',
+    '#reason': 'reason',
+    '#e': '__edb_e__',
+    '#v': '__edb_v__',
+  };
+  const common = {
+    ...seen.values,
+    ':t': e.evaluatedAt,
+    ':shard': shard,
+    ':customerId': e.customerId,
+    ':segmentId': segment.segmentId,
+    ':reason': e.reason,
+    ':entity': 'segmentMembership',
+    ':entityVersion': '1',
+  };
+  const base =
+    'SET #member = :member, #evaluatedAt = :t, #shard = :shard, #customerId = :customerId, #segmentId = :segmentId, #reason = :reason, #e = :entity, #v = :entityVersion';
+  const counter = {
+    Update: {
+      TableName: table,
+      Key: counterKey(segment.segmentId, shard),
+      UpdateExpression:
+        'ADD #count :delta SET #segmentId = :segmentId, #shard = :shard, #e = :entity, #v = :v',
+      ExpressionAttributeNames: {
+        '#count': 'count',
+        '#segmentId': 'segmentId',
+        '#shard': 'shard',
+        '#e': '__edb_e__',
+        '#v': '__edb_v__',
+      },
+      ExpressionAttributeValues: {
+        ':delta': e.member ? 1 : -1,
+        ':segmentId': segment.segmentId,
+        ':shard': shard,
+        ':entity': 'segmentShardCount',
+        ':v': '1',
+      },
+    },
+  };
+  if (e.member) {
+    const index = membersIndexKeys(segment.segmentId, shard, e.customerId);
+    const history = store()
+      .entities.segmentHistory.put({ customerId: e.customerId, segmentId: segment.segmentId, enteredAt: at })
+      .params() as { Item: Record<string, unknown> };
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: membershipKey(e.customerId, segment.segmentId),
+              UpdateExpression: `${base}, #enteredAt = :at, #gpk = :gpk, #gsk = :gsk REMOVE #exitedAt`,
+              ConditionExpression: seen.expression,
+              ExpressionAttributeNames: {
+                ...names,
+                '#enteredAt': 'enteredAt',
+                '#exitedAt': 'exitedAt',
+                '#gpk': 'gsi1pk',
+                '#gsk': 'gsi1sk',
+              },
+              ExpressionAttributeValues: {
+                ...common,
+                ':member': true,
+                ':at': at,
+                ':gpk': index.pk,
+                ':gsk': index.sk,
+              },
+            },
+          },
+          { Put: { TableName: table, Item: history.Item } },
+          counter,
+        ],
+      }),
+    );
+    return;
+  }
+  const stint = state?.enteredAt;
+  await documentClient().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: table,
+            Key: membershipKey(e.customerId, segment.segmentId),
+            UpdateExpression: `${base}, #exitedAt = :at REMOVE #gpk, #gsk`,
+            ConditionExpression: seen.expression,
+            ExpressionAttributeNames: {
+              ...names,
+              '#exitedAt': 'exitedAt',
+              '#gpk': 'gsi1pk',
+              '#gsk': 'gsi1sk',
+            },
+            ExpressionAttributeValues: { ...common, ':member': false, ':at': at },
+          },
+        },
+        ...(stint
+          ? [
+              {
+                Update: {
+                  TableName: table,
+                  Key: historyKey(e.customerId, segment.segmentId, stint),
+                  UpdateExpression: 'SET #exitedAt = :at',
+                  ExpressionAttributeNames: { '#exitedAt': 'exitedAt' },
+                  ExpressionAttributeValues: { ':at': at },
+                },
+              },
+            ]
+          : []),
+        counter,
+      ],
+    }),
+  );
+}
+
+/**
+ * Applies many evaluations, `concurrency` at a time (memberships are independent items; a
+ * recomputation page applies its changes in parallel). Returns what each one did, in order.
+ */
+export async function applyEvaluations(
+  items: { segment: SegmentShape; evaluation: Evaluation; known?: MembershipState | null }[],
+  options: { stamp?: boolean; concurrency?: number } = {},
+): Promise<Applied[]> {
+  const results: Applied[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      const item = items[i];
+      if (!item) continue;
+      results[i] = await applyEvaluation(item.segment, item.evaluation, {
+        ...(item.known !== undefined && { known: item.known }),
+        ...(options.stamp !== undefined && { stamp: options.stamp }),
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, items.length) }, lane));
+  return results;
+}
+
+/** The segments a customer is in now, with when they entered (one query of the customer's partition). */
+export async function segmentsOf(customerId: string) {
+  const result = await store()
+    .entities.segmentMembership.query.byCustomer({ customerId })
+    .go({ pages: 'all', consistent: true });
+  return result.data;
+}
+
+/**
+ * Takes a customer out of every segment (erasure, or a profile merged away), through the writer so
+ * counters, history and exit events stay right.
+ */
+export async function leaveAllSegments(customerId: string, reason: string): Promise<number> {
+  const memberships = (await segmentsOf(customerId)).filter((m) => m.member);
+  if (memberships.length === 0) return 0;
+  const segments = await store()
+    .entities.segment.get(memberships.map((m) => ({ segmentId: m.segmentId })))
+    .go();
+  const shards = new Map(segments.data.map((s) => [s.segmentId, s.shards]));
+  const now = Date.now();
+  const applied = await applyEvaluations(
+    memberships.map((m) => ({
+      segment: { segmentId: m.segmentId, shards: shards.get(m.segmentId) ?? 1 },
+      known: {
+        member: m.member,
+        evaluatedAt: m.evaluatedAt,
+        shard: m.shard,
+        ...(m.enteredAt && { enteredAt: m.enteredAt }),
+      },
+      evaluation: {
+        segmentId: m.segmentId,
+        customerId,
+        member: false,
+        evaluatedAt: Math.max(now, m.evaluatedAt + 1),
+        reason,
+      },
+    })),
+  );
+  return applied.filter((a) => a === 'exited').length;
+}
