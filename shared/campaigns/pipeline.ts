@@ -38,6 +38,8 @@ const PAUSE_RECHECK_SECONDS = 5;
 const MAX_DELAY_SECONDS = 900;
 /** A token wait longer than this hands the rest of the message back to the queue with a delay. */
 const MAX_TOKEN_WAIT_MS = 3000;
+/** Recipients of one message in flight at once: the gate and the channel are I/O-bound. */
+const RECIPIENT_LANES = 10;
 
 export type CampaignItem = EntityItem<typeof Campaign>;
 
@@ -111,8 +113,9 @@ async function enqueueOne(queueUrl: string, body: unknown, delaySeconds = 0): Pr
 }
 
 function isConditionFailure(error: unknown): boolean {
-  const name = (error as { name?: string }).name;
-  return name === 'TransactionCanceledException' || name === 'ConditionalCheckFailedException';
+  // ElectroDB wraps the SDK's error; its cause carries the name.
+  const names = [(error as { name?: string }).name, (error as { cause?: { name?: string } }).cause?.name];
+  return names.some((n) => n === 'TransactionCanceledException' || n === 'ConditionalCheckFailedException');
 }
 
 // ---------------------------------------------------------------- planner
@@ -399,6 +402,55 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 5):
   }
 }
 
+async function prepare(
+  campaign: CampaignItem,
+  variant: Variant,
+  customer: Awaited<ReturnType<typeof readCustomer>>,
+  customerId: string,
+  answer: Extract<GateAnswer, { outcome: 'send' }>,
+  source: string,
+  deps: Pick<PipelineDeps, 'gate' | 'limiter'>,
+): Promise<OutboundMessage | 'throttled'> {
+  const channel = answer.channel;
+  const template = {
+    name: campaign.name,
+    defaultLocale: variant.locale,
+    content: { [channel]: variant.content[channel] },
+    ...(campaign.topic && { topic: campaign.topic }),
+  };
+  const data = { customer: { ...(customer ?? {}), id: customerId } };
+  const rendered = await render(template as never, data as never, {
+    channel,
+    ...(customer?.timeZone && { timeZone: customer.timeZone }),
+  });
+  const tokens = rendered.content.channel === 'sms' ? countSms(rendered.content.body).parts : 1;
+  for (let waited = 0; ; ) {
+    const wait = await deps.limiter.take(channel, tokens);
+    if (wait === 0) break;
+    if (waited + wait > MAX_TOKEN_WAIT_MS) {
+      await withRetries('release', () =>
+        deps.gate.confirmFailed(answer.ticket, { detail: 'rate limit', retryable: true }),
+      );
+      return 'throttled';
+    }
+    waited += wait;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+  return toMessage(
+    channel,
+    answer.address,
+    rendered.content,
+    {
+      messageId: answer.ticket.attemptId || newId(),
+      customerId,
+      campaignId: campaign.campaignId,
+      variantId: variant.id,
+      source,
+    },
+    variant,
+  );
+}
+
 export interface SendOutcome {
   outcome: Outcome;
   variant?: string;
@@ -445,43 +497,20 @@ export async function sendOne(
   if (answer.outcome === 'defer')
     return { outcome: 'deferred', variant: variant.id, channel: answer.channel };
   const channel = answer.channel;
-  const template = {
-    name: campaign.name,
-    defaultLocale: variant.locale,
-    content: { [channel]: variant.content[channel] },
-    ...(campaign.topic && { topic: campaign.topic }),
-  };
-  const data = { customer: { ...(customer ?? {}), id: customerId } };
-  const rendered = await render(template as never, data as never, {
-    channel,
-    ...(customer?.timeZone && { timeZone: customer.timeZone }),
-  });
-  const tokens = rendered.content.channel === 'sms' ? countSms(rendered.content.body).parts : 1;
-  for (let waited = 0; ; ) {
-    const wait = await deps.limiter.take(channel, tokens);
-    if (wait === 0) break;
-    if (waited + wait > MAX_TOKEN_WAIT_MS) {
-      await withRetries('release', () =>
-        deps.gate.confirmFailed(answer.ticket, { detail: 'rate limit', retryable: true }),
-      );
-      return { throttled: 1 };
-    }
-    waited += wait;
-    await new Promise((r) => setTimeout(r, wait));
+  let message: OutboundMessage;
+  try {
+    const prepared = await prepare(campaign, variant, customer, customerId, answer, source, deps);
+    if (prepared === 'throttled') return { throttled: 1 };
+    message = prepared;
+  } catch (error) {
+    // Between the reservation and the channel call nothing may be lost: a failure here (a rate-limit
+    // write, a template error) hands the reservation back, so a redelivery sends instead of answering
+    // "duplicate" for a message that never went out.
+    await withRetries('release', () =>
+      deps.gate.confirmFailed(answer.ticket, { detail: String(error).slice(0, 200), retryable: true }),
+    );
+    throw error;
   }
-  const message = toMessage(
-    channel,
-    answer.address,
-    rendered.content,
-    {
-      messageId: answer.ticket.attemptId || newId(),
-      customerId,
-      campaignId: campaign.campaignId,
-      variantId: variant.id,
-      source,
-    },
-    variant,
-  );
   const result: SendResult = await deps.adapters[channel].send(message as never);
   if (result.status === 'accepted') {
     await withRetries('confirmSent', () => deps.gate.confirmSent(answer.ticket, result.providerMessageId));
@@ -511,31 +540,46 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
   if (campaign.status === 'cancelled') {
     for (const _ of message.recipients) add('o:cancelled');
   } else {
-    for (let i = 0; i < message.recipients.length; i++) {
-      const customerId = message.recipients[i] as string;
-      const result = await sendOne(campaign, message.runId, customerId, deps);
-      if ('throttled' in result) {
-        // Back off: the rest of this message goes back on the queue with a doubling delay; the
-        // recipients before it are settled in the ledger, so a redelivery finds them duplicates.
-        const backoffs = (message.backoffs ?? 0) + 1;
-        const delay = Math.max(
-          Math.ceil(result.throttled / 1000),
-          Math.min(2 ** backoffs, MAX_DELAY_SECONDS),
-        );
-        await enqueueOne(
-          deps.sendQueueUrl,
-          { ...message, recipients: message.recipients.slice(i), backoffs },
-          delay,
-        );
-        await countPartial(message, counts);
-        return;
+    const pending = [...message.recipients];
+    const requeue: string[] = [];
+    let throttledMs = 0;
+    let crash: unknown;
+    const lane = async () => {
+      while (pending.length > 0 && crash === undefined && throttledMs === 0) {
+        const customerId = pending.shift() as string;
+        try {
+          const result = await sendOne(campaign, message.runId, customerId, deps);
+          if ('throttled' in result) {
+            requeue.push(customerId);
+            throttledMs = Math.max(throttledMs, result.throttled);
+            continue;
+          }
+          add(`o:${result.outcome}`);
+          if (result.outcome === 'sent') {
+            if (result.variant) add(`v:${result.variant}`);
+            if (result.channel) add(`c:${result.channel}`);
+          }
+          deps.afterRecipient?.(customerId);
+        } catch (error) {
+          crash ??= error;
+        }
       }
-      add(`o:${result.outcome}`);
-      if (result.outcome === 'sent') {
-        if (result.variant) add(`v:${result.variant}`);
-        if (result.channel) add(`c:${result.channel}`);
-      }
-      deps.afterRecipient?.(customerId);
+    };
+    await Promise.all(Array.from({ length: RECIPIENT_LANES }, lane));
+    // A crash leaves the message to come back whole: the recipients already settled are duplicates then.
+    if (crash !== undefined) throw crash;
+    if (requeue.length > 0) {
+      // Back off: the throttled recipients and those not yet started go back on the queue with a
+      // doubling delay; the ones settled here are counted under a part marker.
+      const backoffs = (message.backoffs ?? 0) + 1;
+      const delay = Math.max(Math.ceil(throttledMs / 1000), Math.min(2 ** backoffs, MAX_DELAY_SECONDS));
+      await enqueueOne(
+        deps.sendQueueUrl,
+        { ...message, recipients: [...requeue, ...pending], backoffs },
+        delay,
+      );
+      await countPartial(message, counts);
+      return;
     }
   }
   await countDone(message, counts);
@@ -548,7 +592,7 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
  */
 async function countPartial(message: SendQueueMessage, counts: Map<string, number>): Promise<void> {
   if (counts.size === 0) return;
-  await writeCounts(message, `msg:${message.id}:part:${message.recipients[0]}`, counts, 0);
+  await writeCounts(message, `msg:${message.id}:part:${message.backoffs ?? 0}`, counts, 0);
 }
 
 async function countDone(message: SendQueueMessage, counts: Map<string, number>): Promise<void> {

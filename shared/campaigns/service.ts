@@ -49,7 +49,7 @@ const transitions: Partial<Record<CampaignAction, { from: CampaignStatus[] }>> =
   cancel: { from: ['draft', 'submitted', 'approved', 'scheduled', 'sending', 'paused'] },
 };
 
-const DUE = 'DUE';
+const NONE = 'none';
 
 export interface CampaignView {
   id: string;
@@ -95,7 +95,7 @@ export function toView(c: CampaignItem): CampaignView {
     ...(c.submittedBy && { submittedBy: c.submittedBy }),
     ...(c.approvedBy && { approvedBy: c.approvedBy }),
     ...(c.currentRunId && { currentRunId: c.currentRunId }),
-    ...(c.nextRunAt && { nextRunAt: c.nextRunAt }),
+    ...(c.dueAt !== NONE && { nextRunAt: c.dueAt }),
     runs: c.runs,
     version: c.version,
     createdAt: c.createdAt,
@@ -440,7 +440,7 @@ export async function actOn(
     case 'schedule': {
       const at = firstRunAt(before.schedule as CampaignSchedule, now);
       to = 'scheduled';
-      Object.assign(changes, { nextRunAt: at.toISOString(), dueKey: DUE });
+      Object.assign(changes, { nextRunAt: at.toISOString(), dueAt: at.toISOString() });
       break;
     }
     case 'pause':
@@ -513,8 +513,8 @@ function runIdFor(campaign: CampaignItem, at: Date): string {
 
 /** Starts the due run of a scheduled campaign: planner first (idempotent), then the transition. */
 export async function startDue(campaign: CampaignItem, now: Date): Promise<boolean> {
-  if (campaign.status !== 'scheduled' || !campaign.nextRunAt) return false;
-  const due = new Date(campaign.nextRunAt);
+  if (campaign.status !== 'scheduled' || campaign.dueAt === NONE) return false;
+  const due = new Date(campaign.dueAt);
   if (due.getTime() > now.getTime()) return false;
   const runId = runIdFor(campaign, due);
   const message: CampaignPlanMessage = { kind: 'start', campaignId: campaign.campaignId, runId };
@@ -531,16 +531,15 @@ export async function startDue(campaign: CampaignItem, now: Date): Promise<boole
       'sending',
       'started',
       system,
-      { currentRunId: runId, runs: campaign.runs + 1, ...(next && { nextRunAt: next.toISOString() }) },
+      {
+        currentRunId: runId,
+        runs: campaign.runs + 1,
+        dueAt: next ? next.toISOString() : NONE,
+        ...(next && { nextRunAt: next.toISOString() }),
+      },
       now,
       `run ${runId}`,
     );
-    if (!next) {
-      await store()
-        .entities.campaign.patch({ campaignId: campaign.campaignId })
-        .remove(['dueKey', 'nextRunAt'])
-        .go();
-    }
   } catch (error) {
     if (!(error instanceof PreconditionFailedError)) throw error;
     return false;
@@ -554,8 +553,8 @@ export async function startDueRuns(now = new Date()): Promise<number> {
   let cursor: string | null = null;
   do {
     const page: { data: CampaignItem[]; cursor: string | null } = await store()
-      .entities.campaign.query.due({ dueKey: DUE })
-      .lte({ nextRunAt: now.toISOString() })
+      .entities.campaign.query.due({})
+      .lte({ dueAt: now.toISOString() })
       .go({ limit: 100, ...(cursor && { cursor }) });
     for (const item of page.data) {
       const fresh = await readCampaign(item.campaignId);
@@ -570,7 +569,7 @@ export async function startDueRuns(now = new Date()): Promise<number> {
 export async function completeCampaignRun(campaignId: string, runId: string): Promise<void> {
   const campaign = await readCampaign(campaignId);
   if (campaign.currentRunId !== runId || campaign.status !== 'sending') return;
-  const to: CampaignStatus = campaign.dueKey && campaign.nextRunAt ? 'scheduled' : 'completed';
+  const to: CampaignStatus = campaign.dueAt !== NONE ? 'scheduled' : 'completed';
   try {
     await transition(campaign, to, 'run_completed', system, {}, new Date(), `run ${runId}`);
   } catch (error) {

@@ -54,8 +54,11 @@ export const Campaign = new Entity({
     createdAt: { type: 'string', required: true },
     updatedAt: { type: 'string', required: true },
     listKey: { type: 'string', required: true, default: 'ALL', readOnly: true },
-    /** Set while a run is due, so the scheduler finds due campaigns with one query. */
-    dueKey: { type: 'string' },
+    /**
+     * When the scheduler should start the next run (ISO), or `none`: the due index sorts on it, so the
+     * scheduler's query for "due by now" stops before the campaigns with nothing to come ('n' > '2').
+     */
+    dueAt: { type: 'string', required: true, default: 'none' },
   },
   indexes: {
     byId: {
@@ -67,15 +70,14 @@ export const Campaign = new Entity({
       pk: { field: 'gsi1pk', composite: ['listKey'], template: 'CAMPAIGNS#${listKey}', casing: 'none' },
       sk: { field: 'gsi1sk', composite: ['campaignId'], template: '${campaignId}', casing: 'none' },
     },
-    /** Sparse: only scheduled campaigns carry it; sorted by when they are due. */
+    /** All campaigns under one key (they are few), sorted by dueAt. */
     due: {
       index: 'gsi2',
-      condition: (attr) => attr.dueKey !== undefined,
-      pk: { field: 'gsi2pk', composite: ['dueKey'], template: 'CAMPDUE#${dueKey}', casing: 'none' },
+      pk: { field: 'gsi2pk', composite: [], template: 'CAMPDUE', casing: 'none' },
       sk: {
         field: 'gsi2sk',
-        composite: ['nextRunAt', 'campaignId'],
-        template: '${nextRunAt}#${campaignId}',
+        composite: ['dueAt', 'campaignId'],
+        template: '${dueAt}#${campaignId}',
         casing: 'none',
       },
     },
