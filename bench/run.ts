@@ -20,6 +20,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   import: () => import('./import.ts'),
   'aggregate-latency': () => import('./aggregate-latency.ts'),
   rescoring: () => import('./rescoring.ts'),
+  'send-pipeline': () => import('./send-pipeline.ts'),
 };
 
 function usage(): string {

@@ -333,10 +333,11 @@ export function firstRunAt(schedule: CampaignSchedule, now: Date): Date {
       return new Date(Math.max(now.getTime(), utc - 14 * 3_600_000));
     }
     case 'recurring': {
-      const start = schedule.startAt ? new Date(schedule.startAt) : now;
-      const anchor = start.getTime() > now.getTime() ? start : now;
-      const next = parseSchedule(schedule.expression, { anchor: start }).next(new Date(anchor.getTime() - 1));
-      return next ?? anchor;
+      // startAt is the first occurrence; without one (or once it has passed) the expression's next time.
+      if (schedule.startAt && Date.parse(schedule.startAt) >= now.getTime())
+        return new Date(schedule.startAt);
+      const anchor = schedule.startAt ? new Date(schedule.startAt) : now;
+      return parseSchedule(schedule.expression, { anchor }).next(new Date(now.getTime() - 1)) ?? now;
     }
   }
 }
