@@ -120,7 +120,7 @@ async function checkSegments(include: string[], exclude: string[]): Promise<void
       ? []
       : [
           {
-            path: i < include.length ? `audience/include/${i}` : `audience/exclude/${i - include.length}`,
+            path: i < include.length ? `audience.include[${i}]` : `audience.exclude[${i - include.length}]`,
             message: `names no segment (${id})`,
           },
         ],
