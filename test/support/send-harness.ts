@@ -323,7 +323,13 @@ export async function runWorkers(options: {
   }
 
   async function handle(queueUrl: string, message: Message): Promise<boolean> {
-    let left = random() < (faults.crash ?? 0) ? 1 + Math.floor(random() * 60) : Number.POSITIVE_INFINITY;
+    // The first send message always crashes (after its first recipient) so a small run is sure to see one.
+    const first = (faults.crash ?? 0) > 0 && queueUrl === queues.send && stats.crashed === 0;
+    let left = first
+      ? 1
+      : random() < (faults.crash ?? 0)
+        ? 1 + Math.floor(random() * 60)
+        : Number.POSITIVE_INFINITY;
     const deps: PipelineDeps = {
       ...options.deps,
       planQueueUrl: queues.plan,
@@ -344,7 +350,8 @@ export async function runWorkers(options: {
       stats.processed++;
       if (process.env.RELIABILITY_DEBUG)
         console.error(`handled in ${Math.round(performance.now() - started)} ms`);
-      if (random() < (faults.lostDelete ?? 0)) {
+      const firstLost = (faults.lostDelete ?? 0) > 0 && stats.lostDeletes === 0 && queueUrl === queues.send;
+      if (firstLost || random() < (faults.lostDelete ?? 0)) {
         stats.lostDeletes++;
         return false;
       }
