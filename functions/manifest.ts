@@ -121,6 +121,12 @@ export interface FunctionSpec {
   resources: Resources;
   memoryMb?: number;
   timeoutSeconds?: number;
+  /**
+   * The nested stack (infra) the function is deployed in, with its role, logs, triggers and alarms. Leave it
+   * out: the default, {@link functionGroup}, derives it from the name. Set it only to move a function whose
+   * name does not start with its domain; moving a deployed function replaces it.
+   */
+  group?: string;
 }
 
 export const functions = {
@@ -584,6 +590,46 @@ export const functions = {
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
+
+/**
+ * Name prefixes (as {@link functionGroup} reads them) that belong to a wider domain's group, so that a
+ * handful of related functions share one nested stack rather than each prefix getting its own.
+ */
+export const groupOfPrefix: Readonly<Record<string, string>> = {
+  // Not the authorizer: the API's authorizer points at it and the routes it guards point at the
+  // authorizer, so a route in its stack would close a cycle.
+  openapi: 'access',
+  api: 'access',
+  merge: 'customer',
+  attribute: 'customer',
+  duplicate: 'customer',
+  dedupe: 'customer',
+  erasure: 'customer',
+  change: 'customer',
+  event: 'customer',
+  order: 'customer',
+  topic: 'consent',
+  suppression: 'consent',
+  preference: 'consent',
+  unsubscribe: 'consent',
+  export: 'file',
+  import: 'file',
+  report: 'scoring',
+  aggregate: 'scoring',
+};
+
+/**
+ * The group (nested stack) a function is deployed in: its `group` if set, otherwise the first word of its
+ * name in the singular (`segmentsCreate` and `segmentWorker` both give `segment`), folded by
+ * {@link groupOfPrefix}. Derived, so adding a function to this manifest never needs an infra edit; stable,
+ * so adding one never moves another (which would replace it).
+ */
+export function functionGroup(name: string, spec: Pick<FunctionSpec, 'group'>): string {
+  if (spec.group !== undefined) return spec.group;
+  const word = /^[a-z0-9]+/.exec(name)?.[0] ?? name;
+  const singular = word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
+  return groupOfPrefix[singular] ?? singular;
+}
 
 export function functionEntries(): [FunctionName, FunctionSpec][] {
   return Object.entries(functions) as [FunctionName, FunctionSpec][];

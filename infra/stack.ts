@@ -36,6 +36,11 @@ export interface CohortStackProps extends StackProps {
 /**
  * One stage of Cohort. Environment-agnostic on purpose (no account or region, no lookups), so it
  * synthesizes offline and deploys to whichever account the caller's credentials point at.
+ *
+ * The stateful and shared resources live here, at the paths they always had (a new logical id would
+ * replace the table or the bucket); the functions and everything that belongs to one function live in
+ * one nested stack per group (see Functions), which keeps every stack far from CloudFormation's 500
+ * resources. References from a nested stack to this one become parameters, the other way outputs.
  */
 export class CohortStack extends Stack {
   constructor(scope: Construct, id: string, props: CohortStackProps) {

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -78,7 +78,9 @@ export class Api extends Construct {
           `Route "${routeKey(trigger)}" needs scope "${trigger.scope}" but the manifest has no authorizer function`,
         );
       }
-      const route = new apigwv2.HttpRoute(this, `${name}Route`, {
+      // In the function's nested stack, with its integration and invoke permission: three resources per
+      // route that would otherwise pile up in the root stack.
+      const route = new apigwv2.HttpRoute(functions.scopeOf(fn, 'Api'), `${name}Route`, {
         httpApi: this.httpApi,
         routeKey: apigwv2.HttpRouteKey.with(trigger.path, apigwv2.HttpMethod[trigger.method]),
         integration: new integrations.HttpLambdaIntegration(`${name}Integration`, fn.fn),
@@ -107,6 +109,17 @@ export class Api extends Construct {
     if (!entry) return undefined;
     const [name, fn] = entry;
     const trigger = fn.spec.trigger as AuthorizerTrigger;
+    // The authorizer resource sits in the root stack with the API and points at the function; a route in the
+    // function's own nested stack would point back at it, a cycle CloudFormation cannot deploy.
+    const guarded = functions
+      .entries()
+      .filter(([, other]) => other.spec.trigger.kind === 'http' && other.spec.trigger.scope !== 'public')
+      .filter(([, other]) => Stack.of(other) === Stack.of(fn));
+    if (guarded.length > 0) {
+      throw new Error(
+        `The authorizer "${name}" shares its group with routes it guards (${guarded.map(([n]) => n).join(', ')}); give it a group of its own`,
+      );
+    }
     // The cached answer is keyed by the identity source alone and reused for every route, so the
     // authorizer must answer "is this a valid key" and pass the scopes on; the per-route scope check
     // belongs in the handlers.

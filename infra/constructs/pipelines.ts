@@ -28,7 +28,8 @@ export interface PipelinesProps {
 /**
  * The asynchronous paths: queue consumers, table stream consumers and event bus subscribers. Each one
  * reports partial batch failures or retries, and whatever it finally gives up on lands in an alarmed
- * dead-letter queue rather than disappearing.
+ * dead-letter queue rather than disappearing. Everything here belongs to one function and is created in
+ * that function's nested stack; the queues, the table and the bus it reads stay in the root stack.
  */
 export class Pipelines extends Construct {
   constructor(scope: Construct, id: string, props: PipelinesProps) {
@@ -60,7 +61,7 @@ export class Pipelines extends Construct {
     trigger: StreamTrigger,
     props: PipelinesProps,
   ): void {
-    const failures = new DeadLetterQueue(this, `${name}StreamFailures`, {
+    const failures = new DeadLetterQueue(props.functions.scopeOf(fn, 'Pipelines'), `${name}StreamFailures`, {
       description: `${name}: table stream records given up on`,
       observability: props.observability,
     });
@@ -85,7 +86,8 @@ export class Pipelines extends Construct {
   }
 
   private subscribe(name: string, fn: CohortFunction, trigger: BusTrigger, props: PipelinesProps): void {
-    const failures = new DeadLetterQueue(this, `${name}BusFailures`, {
+    const scope = props.functions.scopeOf(fn, 'Pipelines');
+    const failures = new DeadLetterQueue(scope, `${name}BusFailures`, {
       description: `${name}: bus events that could not be delivered or processed`,
       observability: props.observability,
     });
@@ -95,7 +97,7 @@ export class Pipelines extends Construct {
       retryAttempts: 2,
       onFailure: new destinations.SqsDestination(failures.queue),
     });
-    new events.Rule(this, `${name}Rule`, {
+    new events.Rule(scope, `${name}Rule`, {
       eventBus: props.bus,
       description: `${trigger.detailTypes.join(', ')} to ${name}`,
       eventPattern: { source: [busSource], detailType: [...trigger.detailTypes] },

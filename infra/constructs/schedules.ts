@@ -39,18 +39,20 @@ export class Schedules extends Construct {
       if (trigger.kind !== 'schedule') continue;
       // Our own role rather than the shared one the target would create at stack level: it can only be
       // assumed by Scheduler on behalf of this account, and its acknowledgement below stays next to it.
-      const role = new iam.Role(this, `${name}Role`, {
+      // In the function's nested stack; the group and the dead-letter queue are shared, in the root stack.
+      const scope = props.functions.scopeOf(fn, 'Schedules');
+      const role = new iam.Role(scope, `${name}Role`, {
         assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
         }),
       });
-      const fnLogicalId = Stack.of(this).resolve((fn.fn.node.defaultChild as lambda.CfnFunction).logicalId);
+      const fnLogicalId = Stack.of(scope).resolve((fn.fn.node.defaultChild as lambda.CfnFunction).logicalId);
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${fnLogicalId}.Arn>:*]`,
         reason:
           'lambda:InvokeFunction on the scheduled function and its versions and aliases ("<arn>:*"), as the CDK Lambda grant writes it; no other function is reachable.',
       });
-      new scheduler.Schedule(this, name, {
+      new scheduler.Schedule(scope, name, {
         scheduleGroup: group,
         description: trigger.description,
         schedule: scheduler.ScheduleExpression.expression(trigger.expression),

@@ -10,6 +10,7 @@ import { tableDefinition } from '../../shared/store/table.ts';
 import {
   allowedActions,
   type CfnResource,
+  flattenedTemplate,
   functionLogicalId,
   logicalId,
   property,
@@ -19,8 +20,9 @@ import {
 } from './support.ts';
 
 /**
- * The dev stack exactly as `npx cdk synth -c stage=dev` builds it, bundling included, synthesized once.
- * Synthesis itself fails on any unacknowledged cdk-nag finding, so every test here also implies that.
+ * The dev stack exactly as `npx cdk synth -c stage=dev` builds it, bundling included, synthesized once and
+ * read as one template with its nested stacks merged in (support.ts `flattenedTemplate`). Synthesis itself
+ * fails on any unacknowledged cdk-nag finding, so every test here also implies that.
  */
 const settings = stages.dev;
 const specs = Object.entries(functions) as [string, FunctionSpec][];
@@ -40,7 +42,7 @@ beforeAll(() => {
   ({ app, stack } = buildApp({ stage: 'dev' }));
   const assembly = app.synth();
   assemblyDirectory = assembly.directory;
-  template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template);
+  template = Template.fromJSON(flattenedTemplate(assembly.directory, stack));
 });
 
 afterAll(() => {

@@ -7,6 +7,7 @@ import { buildApp, type CohortStack, type DeployableStage, deployableStages } fr
 import { stages } from '../../infra/stages.ts';
 import {
   allowedActions,
+  flattenedTemplate,
   functionLogicalId,
   property,
   removeAssembly,
@@ -34,7 +35,7 @@ function synthesize(stage: DeployableStage, specs?: Record<string, FunctionSpec>
   let synthError: unknown;
   let template: Template | undefined;
   try {
-    template = Template.fromJSON(app.synth().getStackArtifact(stack.artifactId).template);
+    template = Template.fromJSON(flattenedTemplate(app.synth().directory, stack));
   } catch (error) {
     synthError = error;
   }
