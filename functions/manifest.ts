@@ -574,6 +574,8 @@ export const functions = {
     timeoutSeconds: 60,
   },
   sendWorker: {
+    // With the campaign functions: the send queue serves campaigns (and later automations) alike.
+    group: 'campaign',
     entry: 'functions/queue/send-worker.ts',
     description:
       'Sends a message of recipients: gate, rate limit, channel, confirmation; throttled rest re-queued',
