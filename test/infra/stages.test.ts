@@ -109,8 +109,9 @@ describe('cdk-nag AWS Solutions checks', () => {
     expect(acknowledged.size).toBeGreaterThan(0);
     // Each new acknowledgment must be argued for here: the ninth is the files bucket's objects, the tenth
     // and eleventh the link secret (no rotation: it would break links in mail already sent), the twelfth
-    // the scoring functions' wildcard.
-    expect(acknowledged.size).toBeLessThanOrEqual(12);
+    // the scoring functions' wildcard, the thirteenth the campaign scheduler's invoke grant (one per
+    // scheduled function: "<function arn>:*", as the CDK Lambda grant writes it).
+    expect(acknowledged.size).toBeLessThanOrEqual(13);
     for (const [id, reasons] of acknowledged) {
       expect(id).toMatch(/^(Annotation::AwsSolutions-[A-Z]+\d+(\[.+\])?|CloudFormation-Validate::W\d+)$/);
       for (const reason of reasons) {
