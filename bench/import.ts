@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { envNames } from '../functions/manifest.ts';
+import { envNames, functions, queueConcurrency } from '../functions/manifest.ts';
 import { startQueuePoller } from '../infra/local/queue-poller.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
@@ -16,7 +16,8 @@ import { fixed, table } from './support/report.ts';
  * local stack this benchmark starts (engines in memory, as the tests run them, except the S3 object,
  * which fauxqs keeps as a file so the upload does not sit in this process's memory): created over the API, uploaded to the
  * presigned URL, started, and polled until completed. The import-rows queue is read by `--workers`
- * pollers of the same worker function, as Lambda would run several at once.
+ * pollers of the same worker function, as Lambda would run several at once (by default the manifest's
+ * maxConcurrency, which the local runtime runs anyway).
  *
  * Baseline, in the same run and the same DynamoDB Local: the same items (profile, three identities and an
  * audit entry per customer, built by the entities) written with raw BatchWriteItem, `--raw-concurrency`
@@ -28,7 +29,11 @@ import { fixed, table } from './support/report.ts';
  */
 
 const TARGET = 0.7;
-const defaults = { rows: 1_000_000, workers: 4, 'raw-concurrency': 8 };
+const defaults = {
+  rows: 1_000_000,
+  workers: queueConcurrency(functions.importWorker.trigger),
+  'raw-concurrency': 8,
+};
 
 function row(i: number, tag: string): string {
   const phone = `139${String(10_000_000 + i).slice(-8)}`;
@@ -79,7 +84,8 @@ export async function run(args: string[]): Promise<void> {
     const file = join(dir, 'customers.csv');
     await writeCsv(file, rows, `bench${Date.now().toString(36)}`);
     const bytes = statSync(file).size;
-    for (let i = 1; i < options.workers; i++) {
+    // The runtime already polls with the manifest's concurrency; --workers above it adds pollers.
+    for (let i = queueConcurrency(functions.importWorker.trigger); i < options.workers; i++) {
       const queue = stack.runtime.env[envNames.queueUrl('import-rows')] as string;
       extraPollers.push(
         startQueuePoller({

@@ -21,6 +21,9 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'aggregate-latency': () => import('./aggregate-latency.ts'),
   rescoring: () => import('./rescoring.ts'),
   'send-pipeline': () => import('./send-pipeline.ts'),
+  'segment-latency': () => import('./segment-latency.ts'),
+  'segment-evaluator': () => import('./segment-evaluator.ts'),
+  'segment-recompute': () => import('./segment-recompute.ts'),
 };
 
 function usage(): string {

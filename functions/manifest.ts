@@ -64,6 +64,12 @@ export const queues = {
     visibilityTimeoutSeconds: 360,
     maxReceiveCount: 8,
   },
+  segments: {
+    description: 'Segment recomputations: plan, then one page of customers of a scan segment per message',
+    // Six times the worker's timeout.
+    visibilityTimeoutSeconds: 720,
+    maxReceiveCount: 5,
+  },
 } as const satisfies Record<string, QueueSpec>;
 export type QueueName = keyof typeof queues;
 
@@ -88,6 +94,27 @@ export const busDetailTypes = [
 ] as const;
 export type BusDetailType = (typeof busDetailTypes)[number];
 
+/**
+ * Events of AWS services that reach Cohort's bus (SES's configuration set publishes to the default bus
+ * and a rule forwards them, see infra/constructs/messaging.ts), by source, with the detail types Cohort
+ * consumes. A bus trigger names its `source` to subscribe to one of them.
+ */
+export const externalBusSources = {
+  'aws.ses': [
+    'Email Sent',
+    'Email Delivered',
+    'Email Bounced',
+    'Email Complaint Received',
+    'Email Rejected',
+    'Email Opened',
+    'Email Clicked',
+    'Email Delivery Delayed',
+    'Email Rendering Failed',
+  ],
+} as const;
+export type ExternalBusSource = keyof typeof externalBusSources;
+export type SesDetailType = (typeof externalBusSources)['aws.ses'][number];
+
 export interface Resources {
   table?: TableAccess;
   /** The files bucket (uploaded imports, exports): objects only, never bucket configuration. */
@@ -103,7 +130,17 @@ export interface Resources {
 export type Trigger =
   | { kind: 'http'; method: HttpMethod; path: string; scope: Scope | 'public' }
   | { kind: 'authorizer'; identitySource: string; cacheTtlSeconds: number }
-  | { kind: 'queue'; queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number }
+  | {
+      kind: 'queue';
+      queue: QueueName;
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      /**
+       * Batches of this queue in flight at once: the event source mapping's maximum concurrency when
+       * deployed, the number of pollers the local runtime runs. 2 to 1000; see {@link queueConcurrency}.
+       */
+      maxConcurrency?: number;
+    }
   | {
       kind: 'stream';
       batchSize: number;
@@ -111,7 +148,29 @@ export type Trigger =
       startingPosition: 'LATEST' | 'TRIM_HORIZON';
     }
   | { kind: 'schedule'; expression: string; description: string }
-  | { kind: 'bus'; detailTypes: BusDetailType[] };
+  | {
+      kind: 'bus';
+      /** Cohort's own events unless named: detail types of `busDetailTypes`, else of `externalBusSources`. */
+      source?: ExternalBusSource;
+      detailTypes: readonly (BusDetailType | SesDetailType)[];
+    };
+
+/** Lambda's smallest maximum concurrency for an SQS event source, and the default here. */
+export const minQueueConcurrency = 2;
+
+/**
+ * How many batches of a queue trigger run at once, the same number deployed (ScalingConfig
+ * MaximumConcurrency of the event source mapping) and locally (pollers), so a local measurement of a
+ * queue-driven pipeline measures the code rather than a single poller. Bounded, unlike Lambda's default of
+ * up to 1,000, because the table, the bus and downstream queues take what the workers send.
+ */
+export function queueConcurrency(trigger: { maxConcurrency?: number }): number {
+  const value = trigger.maxConcurrency ?? minQueueConcurrency;
+  if (!Number.isInteger(value) || value < minQueueConcurrency || value > 1000) {
+    throw new Error(`maxConcurrency ${value} is not an integer from ${minQueueConcurrency} to 1000`);
+  }
+  return value;
+}
 
 export interface FunctionSpec {
   /** Entry file, relative to the repository root; it exports `handler`. */
@@ -390,7 +449,14 @@ export const functions = {
   importWorker: {
     entry: 'functions/queue/import-worker.ts',
     description: 'Validates and upserts one chunk of imported rows, counted once per chunk',
-    trigger: { kind: 'queue', queue: 'import-rows', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    // Chunks are independent: four at once keep the table busy without starving the API of it.
+    trigger: {
+      kind: 'queue',
+      queue: 'import-rows',
+      batchSize: 1,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 4,
+    },
     resources: { table: 'readwrite', bucket: 'readwrite' },
     timeoutSeconds: 120,
   },
@@ -462,6 +528,42 @@ export const functions = {
     trigger: { kind: 'http', method: 'GET', path: '/v1/scoring/settings', scope: 'read' },
     resources: { table: 'read' },
   },
+  templatesCreate: {
+    entry: 'functions/http/templates-create.ts',
+    description: 'Creates a message template after checking its Liquid, filters and variables',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/templates', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  templatesList: {
+    entry: 'functions/http/templates-list.ts',
+    description: 'Lists active or archived templates, newest first',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/templates', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  templatesGet: {
+    entry: 'functions/http/templates-get.ts',
+    description: 'Reads one template with its ETag',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/templates/{templateId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  templatesUpdate: {
+    entry: 'functions/http/templates-update.ts',
+    description: 'Replaces a template under If-Match',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/templates/{templateId}', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  templatesArchive: {
+    entry: 'functions/http/templates-archive.ts',
+    description: 'Archives a template under If-Match',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/templates/{templateId}/archive', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  templatesRender: {
+    entry: 'functions/http/templates-render.ts',
+    description: 'Renders a template for one customer and channel: the parts, SMS counts and warnings',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/templates/{templateId}/render', scope: 'read' },
+    resources: { table: 'read', linkSecret: 'read' },
+  },
   scoringSettingsPut: {
     entry: 'functions/http/scoring-settings-put.ts',
     description: 'Replaces the stage’s scoring settings under If-Match',
@@ -490,7 +592,15 @@ export const functions = {
   scoringWorker: {
     entry: 'functions/queue/scoring-worker.ts',
     description: 'Runs a rescoring run a page at a time: measure, settle and fit, score and publish changes',
-    trigger: { kind: 'queue', queue: 'scoring', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    // One page chain per parallel-scan segment of a run (DEFAULT_SEGMENTS in shared/scoring/runs.ts), so
+    // every segment moves at once.
+    trigger: {
+      kind: 'queue',
+      queue: 'scoring',
+      batchSize: 1,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 4,
+    },
     resources: { table: 'readwrite', queues: { scoring: 'send' }, bus: 'put' },
     memoryMb: 1024,
     timeoutSeconds: 120,
@@ -589,6 +699,157 @@ export const functions = {
     },
     timeoutSeconds: 60,
   },
+  sesEvents: {
+    entry: 'functions/bus/ses-events.ts',
+    description:
+      'SES delivery events (send, delivery, bounce, complaint, reject, open, click, delay, rendering failure) to message outcomes, results and suppression',
+    trigger: {
+      kind: 'bus',
+      source: 'aws.ses',
+      detailTypes: externalBusSources['aws.ses'],
+    },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 30,
+  },
+  conversions: {
+    entry: 'functions/bus/conversions.ts',
+    description: 'Attributes an order to the last message the customer opened or clicked within its window',
+    trigger: { kind: 'bus', detailTypes: ['event.ingested'] },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 30,
+  },
+  resultsGet: {
+    entry: 'functions/http/results-get.ts',
+    description: 'Results of a campaign, automation or transactional source per variant, tier and channel',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/results/{kind}/{sourceId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  deliverySettingsGet: {
+    entry: 'functions/http/delivery-settings-get.ts',
+    description: 'The stage’s delivery settings: caps, tier caps, quiet hours, default time zone',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/delivery/settings', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  deliverySettingsPut: {
+    entry: 'functions/http/delivery-settings-put.ts',
+    description: 'Replaces the stage’s delivery settings under If-Match',
+    trigger: { kind: 'http', method: 'PUT', path: '/v1/delivery/settings', scope: 'admin' },
+    resources: { table: 'readwrite' },
+  },
+  deliveryList: {
+    entry: 'functions/http/delivery-list.ts',
+    description: 'A customer’s send ledger: every message sent or not, by source, with the reason',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/customers/{customerId}/deliveries', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  deliveryMessagesSend: {
+    entry: 'functions/http/delivery-messages-send.ts',
+    description: 'Sends one transactional message to one customer now, through the send gate',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/messages', scope: 'write' },
+    resources: { table: 'readwrite', ses: 'send', pinpoint: 'send', linkSecret: 'read' },
+  },
+  segmentEvaluator: {
+    entry: 'functions/stream/segment-evaluator.ts',
+    description:
+      'Re-evaluates each changed customer against the active segments whose rules read what changed',
+    trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 0, startingPosition: 'LATEST' },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
+  segmentSweeper: {
+    entry: 'functions/schedule/segment-sweeper.ts',
+    description: 'Re-evaluates customers whose time-dependent segment conditions are due to change',
+    // Every minute: a transition is applied within about two minutes of its time (README, Segments).
+    trigger: {
+      kind: 'schedule',
+      expression: 'rate(1 minute)',
+      description: 'Apply due time-based segment transitions',
+    },
+    resources: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
+  segmentsCreate: {
+    entry: 'functions/http/segments-create.ts',
+    description: 'Creates a segment: a rule (filled by a recomputation) or a static list of customers',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments', scope: 'write' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+    timeoutSeconds: 29,
+  },
+  segmentsList: {
+    entry: 'functions/http/segments-list.ts',
+    description: 'Lists segments with their sizes',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentsGet: {
+    entry: 'functions/http/segments-get.ts',
+    description: 'Reads a segment with its size and size history',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments/{segmentId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentsPatch: {
+    entry: 'functions/http/segments-patch.ts',
+    description: 'Updates a segment under If-Match; a new rule re-evaluates every customer',
+    trigger: { kind: 'http', method: 'PATCH', path: '/v1/segments/{segmentId}', scope: 'write' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentsArchive: {
+    entry: 'functions/http/segments-archive.ts',
+    description: 'Archives a segment; a recomputation takes its members out',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments/{segmentId}/archive', scope: 'write' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentsMembers: {
+    entry: 'functions/http/segments-members.ts',
+    description: 'Lists the members of a segment, shard after shard, with a cursor',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments/{segmentId}/members', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentsCheck: {
+    entry: 'functions/http/segments-check.ts',
+    description: 'Is a customer in a segment, and which condition of its rule failed',
+    trigger: {
+      kind: 'http',
+      method: 'GET',
+      path: '/v1/segments/{segmentId}/members/{customerId}',
+      scope: 'read',
+    },
+    resources: { table: 'read' },
+  },
+  segmentsPreview: {
+    entry: 'functions/http/segments-preview.ts',
+    description: 'Counts the customers a draft rule matches now, with a sample; writes nothing',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments/preview', scope: 'read' },
+    resources: { table: 'read' },
+    memoryMb: 1769,
+    timeoutSeconds: 29,
+  },
+  segmentRunsStart: {
+    entry: 'functions/http/segment-runs-start.ts',
+    description: 'Starts a full recomputation of every active segment, or of one',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/segments/runs', scope: 'admin' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentRunsGet: {
+    entry: 'functions/http/segment-runs-get.ts',
+    description: 'A segment recomputation: status, progress and entries and exits per segment',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/segments/runs/{runId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  segmentPlanner: {
+    entry: 'functions/schedule/segment-planner.ts',
+    description: 'Starts the scheduled full recomputation of every active segment',
+    trigger: { kind: 'schedule', expression: 'rate(1 day)', description: 'Recompute every segment' },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+  },
+  segmentWorker: {
+    entry: 'functions/queue/segment-worker.ts',
+    description: 'Recomputes segments a page of customers at a time, through the membership writer',
+    trigger: { kind: 'queue', queue: 'segments', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    resources: { table: 'readwrite', queues: { segments: 'send' } },
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
@@ -618,6 +879,9 @@ export const groupOfPrefix: Readonly<Record<string, string>> = {
   import: 'file',
   report: 'scoring',
   aggregate: 'scoring',
+  // Delivery feedback and conversions feed the results.
+  ses: 'result',
+  conversion: 'result',
 };
 
 /**

@@ -31,6 +31,52 @@ export interface StageSettings {
   senderEmail: string;
   /** Base URL of customer links (a custom domain); the API's own URL when omitted. */
   publicBaseUrl?: string;
+  /** Sending: who messages come from and how fast the fan-out may go. */
+  channels: ChannelSettings;
+}
+
+/**
+ * Channel settings of a stage. The SES configuration set and the End User Messaging app come from the
+ * stack; identities, sender ids and origination numbers are registered by an admin and named here.
+ */
+export interface ChannelSettings {
+  /** SMS sender id, where the destination country allows alphanumeric ones (not CN or US). */
+  smsSenderId?: string;
+  /** A registered origination number (E.164) or pool; End User Messaging picks one when omitted. */
+  smsOriginationNumber?: string;
+  /** SES mail per second: the account's sending rate (GetSendQuota MaxSendRate) or less. */
+  emailPerSecond: number;
+  /** SMS parts per second: the origination identity's throughput (MPS). */
+  smsPartsPerSecond: number;
+  pushPerSecond: number;
+  /** One webhook attempt's timeout, and the time all attempts of one message may take. */
+  webhookTimeoutMs: number;
+  webhookRetryBudgetMs: number;
+  /** Name of a Secrets Manager secret with the default webhook signing secret (created by an admin). */
+  webhookSecretName?: string;
+}
+
+const sandboxChannels: ChannelSettings = {
+  // A new SES account starts in the sandbox at 1 mail per second; SMS at 1 part per second.
+  emailPerSecond: 1,
+  smsPartsPerSecond: 1,
+  pushPerSecond: 50,
+  webhookTimeoutMs: 5_000,
+  webhookRetryBudgetMs: 15_000,
+};
+
+/** What the functions that send read (shared/platform/config.ts), from a stage's channel settings. */
+export function channelEnvironment(channels: ChannelSettings): Record<string, string> {
+  return {
+    ...(channels.smsSenderId && { SMS_SENDER_ID: channels.smsSenderId }),
+    ...(channels.smsOriginationNumber && { SMS_ORIGINATION_NUMBER: channels.smsOriginationNumber }),
+    EMAIL_PER_SECOND: String(channels.emailPerSecond),
+    SMS_PARTS_PER_SECOND: String(channels.smsPartsPerSecond),
+    PUSH_PER_SECOND: String(channels.pushPerSecond),
+    WEBHOOK_TIMEOUT_MS: String(channels.webhookTimeoutMs),
+    WEBHOOK_RETRY_BUDGET_MS: String(channels.webhookRetryBudgetMs),
+    ...(channels.webhookSecretName && { WEBHOOK_SECRET_ARN: channels.webhookSecretName }),
+  };
 }
 
 export const stages = {
@@ -49,6 +95,7 @@ export const stages = {
     apiBurstLimit: 100,
     emailDoubleOptIn: false,
     senderEmail: 'no-reply@example.com',
+    channels: sandboxChannels,
   },
   staging: {
     fileRetentionDays: 7,
@@ -65,6 +112,7 @@ export const stages = {
     apiBurstLimit: 400,
     emailDoubleOptIn: true,
     senderEmail: 'no-reply@example.com',
+    channels: { ...sandboxChannels, emailPerSecond: 14, smsPartsPerSecond: 10 },
   },
   prod: {
     fileRetentionDays: 7,
@@ -81,6 +129,7 @@ export const stages = {
     apiBurstLimit: 2000,
     emailDoubleOptIn: true,
     senderEmail: 'no-reply@example.com',
+    channels: { ...sandboxChannels, emailPerSecond: 50, smsPartsPerSecond: 20, pushPerSecond: 200 },
   },
   local: {
     fileRetentionDays: 7,
@@ -97,6 +146,7 @@ export const stages = {
     apiBurstLimit: 2000,
     emailDoubleOptIn: false,
     senderEmail: 'no-reply@example.com',
+    channels: { ...sandboxChannels, emailPerSecond: 200, smsPartsPerSecond: 200, pushPerSecond: 500 },
   },
 } as const satisfies Record<string, StageSettings>;
 

@@ -214,6 +214,77 @@ export const sendMessage = z.strictObject({
   backoffs: z._default(z.number().check(z.int(), z.minimum(0)), 0),
 });
 export type SendQueueMessage = z.input<typeof sendMessage>;
+/**
+ * Bus `aws.ses` events (detail types `Email Sent`, `Email Delivered`, `Email Bounced`, `Email Complaint
+ * Received`, `Email Rejected`, `Email Opened`, `Email Clicked`, `Email Delivery Delayed`, `Email Rendering
+ * Failed`): the SES event publishing record of the configuration set, forwarded from the default bus.
+ * Only the fields Cohort reads are named; SES adds others (headers, user agents, IPs) that pass unread.
+ * Samples: events/samples/ses/*.json.
+ */
+const sesRecipient = z.object({
+  emailAddress: z.string(),
+  action: z.optional(z.string()),
+  status: z.optional(z.string()),
+  diagnosticCode: z.optional(z.string()),
+});
+export const sesEventDetail = z.object({
+  eventType: z.enum([
+    'Send',
+    'Delivery',
+    'Bounce',
+    'Complaint',
+    'Reject',
+    'Open',
+    'Click',
+    'DeliveryDelay',
+    'Rendering Failure',
+    'Subscription',
+  ]),
+  mail: z.object({
+    timestamp: z.string(),
+    messageId: z.string().check(z.minLength(1)),
+    destination: z.array(z.string()),
+    /** Message tags, each as a list of values; SES adds `ses:configuration-set` and others. */
+    tags: z.optional(z.record(z.string(), z.array(z.string()))),
+  }),
+  send: z.optional(z.object({})),
+  delivery: z.optional(
+    z.object({
+      timestamp: z.string(),
+      recipients: z.array(z.string()),
+      smtpResponse: z.optional(z.string()),
+    }),
+  ),
+  bounce: z.optional(
+    z.object({
+      bounceType: z.enum(['Permanent', 'Transient', 'Undetermined']),
+      bounceSubType: z.string(),
+      bouncedRecipients: z.array(sesRecipient),
+      timestamp: z.string(),
+      feedbackId: z.optional(z.string()),
+    }),
+  ),
+  complaint: z.optional(
+    z.object({
+      complainedRecipients: z.array(z.object({ emailAddress: z.string() })),
+      timestamp: z.string(),
+      feedbackId: z.optional(z.string()),
+      complaintFeedbackType: z.optional(z.string()),
+    }),
+  ),
+  reject: z.optional(z.object({ reason: z.string() })),
+  open: z.optional(z.object({ timestamp: z.string() })),
+  click: z.optional(z.object({ timestamp: z.string(), link: z.optional(z.string()) })),
+  deliveryDelay: z.optional(
+    z.object({
+      timestamp: z.string(),
+      delayType: z.string(),
+      delayedRecipients: z.optional(z.array(sesRecipient)),
+    }),
+  ),
+  failure: z.optional(z.object({ errorMessage: z.string(), templateName: z.optional(z.string()) })),
+});
+export type SesEventDetail = z.output<typeof sesEventDetail>;
 
 export const busDetailSchemas = {
   'customer.changed': customerChangedDetail,

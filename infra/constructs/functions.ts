@@ -19,7 +19,7 @@ import {
   type QueueName,
   type TableAccess,
 } from '../../functions/manifest.ts';
-import type { StageSettings } from '../stages.ts';
+import { channelEnvironment, type StageSettings } from '../stages.ts';
 import { defaultFunctionTimeout, defaultLogGroupProps } from './defaults.ts';
 import type { Messaging } from './messaging.ts';
 import type { Observability } from './observability.ts';
@@ -93,6 +93,7 @@ export class CohortFunction extends Construct {
         FILE_RETENTION_DAYS: String(settings.fileRetentionDays),
         EMAIL_DOUBLE_OPT_IN: String(settings.emailDoubleOptIn),
         ...(spec.resources.ses && { EMAIL_FROM: settings.senderEmail }),
+        ...((spec.resources.ses || spec.resources.pinpoint) && channelEnvironment(settings.channels)),
         // Stack traces point at the TypeScript source rather than the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -45,6 +45,7 @@ export class Messaging extends Construct {
     this.configurationSet.addEventDestination('ToDefaultBus', {
       destination: ses.EventDestination.eventBus(defaultBus),
       events: [
+        ses.EmailSendingEvent.SEND,
         ses.EmailSendingEvent.DELIVERY,
         ses.EmailSendingEvent.BOUNCE,
         ses.EmailSendingEvent.COMPLAINT,

@@ -7,7 +7,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Trigger } from '../../functions/manifest.ts';
+import { queueConcurrency, type Trigger } from '../../functions/manifest.ts';
 import { busSource } from './bus.ts';
 import type { CohortFunction, Functions } from './functions.ts';
 import type { Observability } from './observability.ts';
@@ -51,6 +51,8 @@ export class Pipelines extends Construct {
         maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
         // Only the failed messages return to the queue; the rest of the batch is not redone.
         reportBatchItemFailures: true,
+        // The local runtime runs as many pollers, so what is measured locally is what runs here.
+        maxConcurrency: queueConcurrency(trigger),
       }),
     );
   }
@@ -99,8 +101,8 @@ export class Pipelines extends Construct {
     });
     new events.Rule(scope, `${name}Rule`, {
       eventBus: props.bus,
-      description: `${trigger.detailTypes.join(', ')} to ${name}`,
-      eventPattern: { source: [busSource], detailType: [...trigger.detailTypes] },
+      description: `${trigger.source ?? busSource}: ${trigger.detailTypes.join(', ')} to ${name}`,
+      eventPattern: { source: [trigger.source ?? busSource], detailType: [...trigger.detailTypes] },
       targets: [
         new targets.LambdaFunction(fn.fn, {
           deadLetterQueue: failures.queue,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { BUS_SOURCE } from '../../shared/events/bus.ts';
 import { awsTime, localAccountId, localRegion } from './aws-constants.ts';
 import { invokeAsync, type LambdaHost } from './lambda.ts';
 import type { Logger } from './log.ts';
@@ -7,7 +8,8 @@ import type { Logger } from './log.ts';
 /**
  * The local EventBridge: answers the SDK's PutEvents (AWS JSON 1.1) like AWS, keeps the events in a
  * ring buffer for GET /_local/bus, and delivers each event on the app's bus to the functions whose
- * rule (trigger.kind 'bus') names its detail type, asynchronously and with Lambda's retries.
+ * rule (trigger.kind 'bus') names its source (Cohort's own unless the trigger says otherwise) and detail
+ * type, asynchronously and with Lambda's retries.
  */
 
 export type BusEvent = EventBridgeEvent<string, unknown>;
@@ -39,6 +41,12 @@ type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: stri
 export interface LocalEventBus {
   /** Answers one AWS JSON 1.1 request; `target` is the X-Amz-Target header. */
   handle(target: string | undefined, body: string): AwsJsonAnswer;
+  /**
+   * Puts an event of an AWS service (source `aws.*`, which PutEvents refuses as AWS does) on the app's
+   * bus, as the forwarding rule of infra/constructs/messaging.ts does with SES events in AWS. Answers
+   * the event as recorded, or a reason when it is not an event.
+   */
+  inject(event: unknown): { event: RecordedBusEvent } | { error: string };
   events(filter?: { detailType?: string; since?: Date; limit?: number }): RecordedBusEvent[];
   /** Resolves when every delivery started so far has finished (tests, shutdown). */
   idle(): Promise<void>;
@@ -127,6 +135,7 @@ export function createEventBus(options: {
   function deliver(recordedEvent: RecordedBusEvent) {
     const { eventBusName: _bus, receivedAt: _received, ...event } = recordedEvent;
     for (const rule of rules) {
+      if ((rule.trigger.source ?? BUS_SOURCE) !== event.source) continue;
       if (!(rule.trigger.detailTypes as readonly string[]).includes(event['detail-type'])) continue;
       const delivery = invokeAsync(host, rule.name, event, {
         signal: stopping.signal,
@@ -173,6 +182,28 @@ export function createEventBus(options: {
       const failed = results.filter((r) => 'ErrorCode' in r).length;
       return { statusCode: 200, body: { FailedEntryCount: failed, Entries: results } };
     },
+    inject(input) {
+      const error = injectionProblem(input);
+      if (error) return { error };
+      const e = input as Record<string, unknown> & { source: string; 'detail-type': string };
+      const now = new Date();
+      const event: RecordedBusEvent = {
+        version: '0',
+        id: typeof e.id === 'string' && e.id !== '' ? e.id : randomUUID(),
+        'detail-type': e['detail-type'],
+        source: e.source,
+        account: localAccountId,
+        time: awsTime(eventTime(e.time) ?? now),
+        region: localRegion,
+        resources: Array.isArray(e.resources) ? e.resources.map(String) : [],
+        detail: e.detail,
+        eventBusName: busName,
+        receivedAt: now.toISOString(),
+      };
+      record(event);
+      deliver(event);
+      return { event };
+    },
     events(filter = {}) {
       let events = recorded.filter(
         (e) =>
@@ -190,6 +221,18 @@ export function createEventBus(options: {
       await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/** Why an event cannot be injected (see LocalEventBus.inject), or undefined when it can. */
+export function injectionProblem(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'must be an object';
+  const e = input as Record<string, unknown>;
+  if (typeof e.source !== 'string' || !e.source.startsWith('aws.')) return 'source must be aws.*';
+  if (typeof e['detail-type'] !== 'string' || e['detail-type'] === '') return 'detail-type is required';
+  if (typeof e.detail !== 'object' || e.detail === null || Array.isArray(e.detail)) {
+    return 'detail must be a JSON object';
+  }
+  return undefined;
 }
 
 /** The SDK sends `Time` as epoch seconds; other clients may send an ISO string. */

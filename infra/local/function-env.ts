@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envNames } from '../../functions/manifest.ts';
-import { stages } from '../stages.ts';
+import { channelEnvironment, stages } from '../stages.ts';
 import { localBusName, localCredentials, localRegion, localStage } from './aws-constants.ts';
 
 /**
@@ -57,6 +57,9 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
     PUBLIC_BASE_URL: input.publicBaseUrl,
     // Off unless the developer turns it on (`EMAIL_DOUBLE_OPT_IN=true npm start`), as per stage in AWS.
     EMAIL_DOUBLE_OPT_IN: process.env.EMAIL_DOUBLE_OPT_IN ?? 'false',
+    ...channelEnvironment(stages.local.channels),
+    // What Secrets Manager holds in AWS; derived from the link secret so local receivers can verify.
+    WEBHOOK_SECRET: `whsec_${createHmac('sha256', input.linkSecret).update('webhooks').digest('base64')}`,
   };
   for (const [queue, url] of Object.entries(input.queueUrls)) {
     env[envNames.queueUrl(queue as Parameters<typeof envNames.queueUrl>[0])] = url;

@@ -19,7 +19,22 @@ export interface RecordedMessage {
   message: unknown;
   templateConfiguration?: unknown;
   context?: unknown;
+  /** The address's own Context (Cohort puts its message, customer and campaign ids there). */
+  addressContext?: Record<string, string>;
   traceId?: string;
+}
+
+/**
+ * An answer the recorder gives one address instead of SUCCESSFUL, so tests (and fault injection on the
+ * local stack) see what End User Messaging can say: THROTTLED, TEMPORARY_FAILURE, PERMANENT_FAILURE,
+ * OPT_OUT, DUPLICATE, UNKNOWN_FAILURE. `times` answers that many sends so, then the address recovers.
+ * A faulted send is not recorded: nothing was sent.
+ */
+export interface AddressFault {
+  deliveryStatus: string;
+  statusCode?: number;
+  statusMessage?: string;
+  times?: number;
 }
 
 export interface RestJsonAnswer {
@@ -58,10 +73,33 @@ export interface PinpointRecorder {
   /** Answers a request whose path starts at `/v1/...`; undefined when the path is not SendMessages. */
   handle(method: string, path: string, body: string): RestJsonAnswer | undefined;
   messages(filter?: { since?: Date; channelType?: string; limit?: number }): RecordedMessage[];
+  /** Sets (or with undefined, clears) the answer for one address. */
+  fault(address: string, fault: AddressFault | undefined): void;
 }
+
+const faultStatusCodes: Record<string, number> = {
+  THROTTLED: 429,
+  TEMPORARY_FAILURE: 500,
+  PERMANENT_FAILURE: 400,
+  OPT_OUT: 400,
+  DUPLICATE: 400,
+  UNKNOWN_FAILURE: 500,
+};
 
 export function createPinpointRecorder(options: { applicationId: string }): PinpointRecorder {
   const recorded: RecordedMessage[] = [];
+  const faults = new Map<string, AddressFault>();
+
+  /** The fault to answer for this address now, counting down a limited one. */
+  function takeFault(address: string): AddressFault | undefined {
+    const fault = faults.get(address);
+    if (!fault) return undefined;
+    if (fault.times !== undefined) {
+      if (fault.times <= 1) faults.delete(address);
+      else faults.set(address, { ...fault, times: fault.times - 1 });
+    }
+    return fault;
+  }
 
   function channelMessage(configuration: Record<string, unknown>, channelType: string | undefined): unknown {
     const own = channelType ? configuration[channelMessageKey[channelType] ?? ''] : undefined;
@@ -113,7 +151,12 @@ export function createPinpointRecorder(options: { applicationId: string }): Pinp
         );
       }
       const receivedAt = new Date().toISOString();
-      const recordOne = (address: string, kind: RecordedMessage['kind'], channelType: string | undefined) => {
+      const recordOne = (
+        address: string,
+        kind: RecordedMessage['kind'],
+        channelType: string | undefined,
+        overrides?: Record<string, unknown>,
+      ) => {
         const messageId = randomUUID();
         recorded.push({
           messageId,
@@ -123,11 +166,16 @@ export function createPinpointRecorder(options: { applicationId: string }): Pinp
           address,
           kind,
           channelType,
-          message: configuration ? channelMessage(configuration, channelType) : undefined,
+          message: configuration
+            ? applyOverrides(channelMessage(configuration, channelType), overrides)
+            : undefined,
           ...(request.TemplateConfiguration !== undefined && {
             templateConfiguration: request.TemplateConfiguration,
           }),
           ...(request.Context !== undefined && { context: request.Context }),
+          ...(asRecord(overrides?.Context) && {
+            addressContext: overrides?.Context as Record<string, string>,
+          }),
           ...(typeof request.TraceId === 'string' && { traceId: request.TraceId }),
         });
         if (recorded.length > maxRecorded) recorded.splice(0, recorded.length - maxRecorded);
@@ -135,11 +183,21 @@ export function createPinpointRecorder(options: { applicationId: string }): Pinp
       };
       const result: Record<string, unknown> = {};
       for (const [address, config] of Object.entries(addresses)) {
+        const fault = takeFault(address);
+        if (fault) {
+          result[address] = {
+            DeliveryStatus: fault.deliveryStatus,
+            StatusCode: fault.statusCode ?? faultStatusCodes[fault.deliveryStatus] ?? 400,
+            StatusMessage: fault.statusMessage ?? `Injected locally: ${fault.deliveryStatus}`,
+          };
+          continue;
+        }
         const channelType = asRecord(config)?.ChannelType;
         const messageId = recordOne(
           address,
           'address',
           typeof channelType === 'string' ? channelType : undefined,
+          asRecord(config),
         );
         result[address] = delivered(messageId);
       }
@@ -168,6 +226,21 @@ export function createPinpointRecorder(options: { applicationId: string }): Pinp
       if (filter.limit !== undefined) messages = messages.slice(-filter.limit);
       return messages;
     },
+    fault(address, fault) {
+      if (fault) faults.set(address, fault);
+      else faults.delete(address);
+    },
+  };
+}
+
+/** What the address received: SendMessages applies the per-address title and body overrides. */
+function applyOverrides(message: unknown, overrides: Record<string, unknown> | undefined): unknown {
+  const own = asRecord(message);
+  if (!own || !overrides) return message;
+  return {
+    ...own,
+    ...(typeof overrides.BodyOverride === 'string' && { Body: overrides.BodyOverride }),
+    ...(typeof overrides.TitleOverride === 'string' && { Title: overrides.TitleOverride }),
   };
 }
 

@@ -15,6 +15,10 @@ import type { Logger } from './log.ts';
  * with ReportBatchItemFailures, deletes only the messages the function did not list as failed. A failed
  * message returns after the visibility timeout; after maxReceiveCount receives the queue's redrive
  * policy (enforced by fauxqs) moves it to the dead-letter queue.
+ *
+ * `concurrency` pollers run side by side, each one batch at a time, as Lambda runs up to the mapping's
+ * maximum concurrency of invocations: a received message is invisible to the other pollers until its
+ * visibility timeout ends, exactly as between Lambda's.
  */
 
 /** Short long-polls keep shutdown quick; SQS allows up to 20 s. */
@@ -26,6 +30,8 @@ export interface QueuePollerOptions {
   queueUrl: string;
   queueArn: string;
   batchSize: number;
+  /** Batches in flight at once (the manifest's `queueConcurrency`); 1 unless given. */
+  concurrency?: number;
   sqsEndpoint: string;
   log: Logger;
 }
@@ -42,7 +48,6 @@ export function startQueuePoller(options: QueuePollerOptions): Poller {
     credentials: localCredentials,
   });
   const stopping = new AbortController();
-  let consecutiveErrors = 0;
 
   async function pollOnce(): Promise<void> {
     const { Messages } = await client.send(
@@ -92,7 +97,8 @@ export function startQueuePoller(options: QueuePollerOptions): Poller {
     return ids.filter((id) => !failures.has(id));
   }
 
-  const loop = (async () => {
+  const poll = async () => {
+    let consecutiveErrors = 0;
     while (!stopping.signal.aborted) {
       try {
         await pollOnce();
@@ -106,12 +112,13 @@ export function startQueuePoller(options: QueuePollerOptions): Poller {
         await sleep(Math.min(1_000 * consecutiveErrors, 5_000), stopping.signal);
       }
     }
-  })();
+  };
+  const loops = Array.from({ length: Math.max(1, options.concurrency ?? 1) }, poll);
 
   return {
     async stop() {
       stopping.abort();
-      await loop;
+      await Promise.all(loops);
       client.destroy();
     },
   };

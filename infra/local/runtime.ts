@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { functions as manifestFunctions } from '../../functions/manifest.ts';
+import { functions as manifestFunctions, queueConcurrency } from '../../functions/manifest.ts';
 import { localBusName } from './aws-constants.ts';
 import { createCheckpointStore } from './checkpoints.ts';
 import { createEventBus, type LocalEventBus } from './event-bus.ts';
@@ -132,6 +132,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
           queueUrl: queue.url,
           queueArn: queue.arn,
           batchSize: trigger.batchSize,
+          concurrency: queueConcurrency(trigger),
           sqsEndpoint: options.endpoints.sqs,
           log,
         }),

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LocalEventBus } from './event-bus.ts';
+import { injectionProblem, type LocalEventBus } from './event-bus.ts';
 import { type ApiResponse, gatewayAnswer, type IncomingApiRequest, maxPayloadBytes } from './http-api.ts';
 import type { Logger } from './log.ts';
-import type { PinpointRecorder } from './pinpoint.ts';
+import type { AddressFault, PinpointRecorder } from './pinpoint.ts';
 import type { LocalScheduler } from './scheduler.ts';
 
 /**
@@ -116,8 +116,12 @@ async function serve(parts: ServerParts, req: IncomingMessage, res: ServerRespon
     sendJson(res, answer.statusCode, answer.body, 'application/json', answer.errorType);
     return;
   }
+  if (path.startsWith('/_local/messages/faults/')) {
+    serveFault(parts, method, decodeURIComponent(path.slice('/_local/messages/faults/'.length)), body, res);
+    return;
+  }
   if (path.startsWith('/_local/')) {
-    await serveLocal(parts, method, url, res);
+    await serveLocal(parts, method, url, body, res);
     return;
   }
 
@@ -133,10 +137,53 @@ async function serve(parts: ServerParts, req: IncomingMessage, res: ServerRespon
   parts.log.info(`${method} ${path} ${response.statusCode} ${Date.now() - started} ms`);
 }
 
+/**
+ * PUT /_local/messages/faults/{address} `{ deliveryStatus, statusCode?, statusMessage?, times? }` makes the
+ * recorder answer that address so; DELETE clears it.
+ */
+function serveFault(parts: ServerParts, method: string, address: string, body: Buffer, res: ServerResponse) {
+  if (method === 'DELETE') {
+    parts.pinpoint.fault(address, undefined);
+    sendJson(res, 204, undefined);
+    return;
+  }
+  if (method !== 'PUT') {
+    sendJson(res, 405, { message: 'PUT or DELETE' });
+    return;
+  }
+  let fault: AddressFault;
+  try {
+    fault = JSON.parse(body.toString('utf8')) as AddressFault;
+  } catch {
+    sendJson(res, 400, { message: 'The body is not JSON' });
+    return;
+  }
+  const known = [
+    'THROTTLED',
+    'TEMPORARY_FAILURE',
+    'PERMANENT_FAILURE',
+    'OPT_OUT',
+    'DUPLICATE',
+    'UNKNOWN_FAILURE',
+  ];
+  if (
+    !known.includes(fault?.deliveryStatus) ||
+    (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0))
+  ) {
+    sendJson(res, 400, {
+      message: `deliveryStatus must be one of ${known.join(', ')}; times a positive whole number`,
+    });
+    return;
+  }
+  parts.pinpoint.fault(address, fault);
+  sendJson(res, 200, { address, ...fault });
+}
+
 async function serveLocal(
   parts: ServerParts,
   method: string,
   url: string,
+  body: Buffer,
   res: ServerResponse,
 ): Promise<void> {
   const { pathname, searchParams } = new URL(url, 'http://local');
@@ -164,6 +211,27 @@ async function serveLocal(
       ...(limit !== undefined && { limit }),
     });
     sendJson(res, 200, { events });
+    return;
+  }
+  if (method === 'POST' && pathname === '/_local/bus/events') {
+    // An event of an AWS service (SES delivery events): one EventBridge event or an array of them.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      sendJson(res, 400, { message: 'the body must be an EventBridge event (JSON) or an array of them' });
+      return;
+    }
+    const events = Array.isArray(parsed) ? parsed : [parsed];
+    // Every event is checked before any is put, so a bad one leaves the bus as it was.
+    const problems = events.map(injectionProblem);
+    const failed = problems.findIndex((p) => p !== undefined);
+    if (failed >= 0) {
+      sendJson(res, 400, { message: `event ${failed}: ${problems[failed]}` });
+      return;
+    }
+    const results = events.map((e) => parts.bus.inject(e));
+    sendJson(res, 202, { events: results.map((r) => ('event' in r ? r.event : r.error)) });
     return;
   }
   if (method === 'GET' && pathname === '/_local/messages') {

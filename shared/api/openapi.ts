@@ -49,6 +49,14 @@ import {
   customerUpsertSchema,
 } from '../customers/schema.ts';
 import {
+  deliveriesQuery,
+  deliveryListSchema,
+  deliverySettingsView,
+  messageResultSchema,
+  messageSendSchema,
+} from '../delivery/schema.ts';
+import { deliverySettingsSchema } from '../delivery/settings.ts';
+import {
   eventBatchSchema,
   ingestResultSchema,
   orderBatchSchema,
@@ -65,6 +73,7 @@ import {
   rejectsQuery,
 } from '../imports/schema.ts';
 import * as z from '../platform/zod.ts';
+import { resultsParams, resultsQuery, resultsView } from '../results/schema.ts';
 import {
   clustersQuery,
   clustersView,
@@ -76,6 +85,25 @@ import {
   timeseriesView,
 } from '../scoring/schema.ts';
 import { scoringSettingsSchema } from '../scoring/settings.ts';
+import {
+  membersQuery,
+  previewSchema,
+  runStartSchema,
+  segmentCreateSchema,
+  segmentIdParams,
+  segmentListQuery,
+  segmentMemberParams,
+  segmentPatchSchema,
+  segmentRunParams,
+} from '../segments/schema.ts';
+import {
+  renderedView,
+  templateInputSchema,
+  templateListQuery,
+  templateParams,
+  templateRenderSchema,
+  templateView,
+} from '../templates/schema.ts';
 
 /**
  * The OpenAPI 3.1 document, built from the manifest's routes and the zod schemas that validate the
@@ -505,11 +533,127 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
       410: { description: 'The customer was erased' },
     },
   },
+  deliverySettingsGet: {
+    summary: 'Delivery settings',
+    description:
+      'Frequency caps per channel per day and ISO week (in each customer’s time zone), per-tier caps, quiet hours, the time zone used when a customer has none, and how transactional sends are treated. Version 0 means the defaults apply.',
+    responses: { 200: { description: 'The settings', schema: deliverySettingsView, headers: ['ETag'] } },
+  },
+  deliverySettingsPut: {
+    summary: 'Replace the delivery settings',
+    description:
+      'Send the whole settings object (omitted parts take their defaults) with If-Match: the ETag of your last read ("0" before anything is stored). Senders see a change within 10 seconds.',
+    body: deliverySettingsSchema,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Stored', schema: deliverySettingsView, headers: ['ETag'] },
+      412: { description: 'The settings changed since your read' },
+    },
+  },
+  deliveryList: {
+    summary: 'A customer’s deliveries: what was sent, and why not',
+    description:
+      'The send ledger of one customer: one entry per (source, channel) with its state (`skipped`, `reserved`, `sent`, `failed`) and, for messages not sent, the reason (`no_consent`, `opted_out`, `suppressed:<why>`, `no_address`, `cap_reached:<cap>`, `quiet_hours` with `deferUntil`, `channel_rejected`…). `source` narrows to one campaign (`campaign:<id>`), automation or transactional send, or a kind (`campaign:`).',
+    params: customerIdParams,
+    query: deliveriesQuery,
+    responses: {
+      200: { description: 'A page of ledger entries', schema: deliveryListSchema },
+      404: { description: 'No such customer' },
+      410: { description: 'The customer was erased' },
+    },
+  },
+  deliveryMessagesSend: {
+    summary: 'Send a transactional message',
+    description:
+      'One customer, one template, now, through the send gate: the first channel of `channels` the customer may get it on is used (consent for the service `topic`, a verified address, not suppressed); frequency caps do not apply unless the settings say so; quiet hours follow `transactional.quietHours`. With an Idempotency-Key a retry never sends twice, even after the key’s stored answer has expired: the ledger keeps it. Status 201 sent, 202 deferred (quiet hours: send again at `deferUntil` with the same key), 200 not sent, duplicate or refused by the channel (see `status` and `skipped`).',
+    body: messageSendSchema,
+    idempotent: true,
+    responses: {
+      201: { description: 'Sent', schema: messageResultSchema, headers: ['Location'] },
+      202: { description: 'Deferred by quiet hours', schema: messageResultSchema, headers: ['Location'] },
+      200: { description: 'Not sent, a duplicate, or refused by the channel', schema: messageResultSchema },
+      422: {
+        description:
+          'Unknown or erased customer, a topic that is not a service topic, a template that cannot render',
+      },
+      503: {
+        description: 'The channel provider is throttling or unavailable; retry with the same Idempotency-Key',
+      },
+    },
+  },
   scoringSettingsGet: {
     summary: 'Scoring settings',
     description:
       'Bins, thresholds, schedule, currency and discount rate of the customer-intelligence models. Version 0 means nothing is stored and the defaults apply.',
     responses: { 200: { description: 'The settings', schema: scoringSettingsView, headers: ['ETag'] } },
+  },
+  templatesCreate: {
+    summary: 'Create a message template',
+    description:
+      'Content per channel (email subject/html/text, sms body, push title/body/data/url, webhook JSON body whose string values are Liquid) and locale variants in `locales` (zh-CN falls back to zh, then to the default content, channel by channel). Liquid output is HTML-escaped in email html (use `| raw` to opt out) and nowhere else. Variables: `customer.*` (profile fields), `computed.*` (purchase figures and scores), `links.preferences`, `links.unsubscribe`, `locale`, `now`, and what `variables` declares under `event.` and `customer.attributes.` (declared custom attributes need no declaration). Filters: format_date, format_datetime, format_number, money, unsubscribe_url (topic), preference_url, plus the standard Liquid ones. Unknown variables or filters and Liquid that does not parse are 400 naming the field and line.',
+    body: templateInputSchema,
+    idempotent: true,
+    responses: {
+      201: { description: 'Created', schema: templateView, headers: ['ETag', 'Location'] },
+    },
+  },
+  templatesList: {
+    summary: 'Templates, newest first',
+    query: templateListQuery,
+    responses: {
+      200: {
+        description: 'A page of templates',
+        schema: z.object({ items: z.array(templateView), next: z.optional(z.string()) }),
+      },
+    },
+  },
+  templatesGet: {
+    summary: 'Read a template',
+    params: templateParams,
+    responses: {
+      200: { description: 'The template', schema: templateView, headers: ['ETag'] },
+      404: { description: 'No such template' },
+    },
+  },
+  templatesUpdate: {
+    summary: 'Replace a template',
+    description: 'Send the whole template with If-Match: the ETag of your last read. Checked as on create.',
+    params: templateParams,
+    body: templateInputSchema,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Stored', schema: templateView, headers: ['ETag'] },
+      404: { description: 'No such template' },
+      409: { description: 'The template is archived' },
+      412: { description: 'The template changed since your read' },
+    },
+  },
+  templatesArchive: {
+    summary: 'Archive a template',
+    description:
+      'An archived template stays readable and renderable, leaves the active list and can no longer change.',
+    params: templateParams,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Archived', schema: templateView, headers: ['ETag'] },
+      404: { description: 'No such template' },
+      412: { description: 'The template changed since your read' },
+    },
+  },
+  templatesRender: {
+    summary: 'Render a template for a customer (preview)',
+    description:
+      'Renders one channel as it would be sent to the customer: their profile, custom attributes and scores, in the locale asked for (else theirs), with `event` as the event data. Email includes the one-click unsubscribe URL for List-Unsubscribe; SMS includes the encoding (GSM-7 or UCS-2), characters, units and parts. Writes nothing.',
+    params: templateParams,
+    body: templateRenderSchema,
+    responses: {
+      200: { description: 'The rendered parts and warnings', schema: renderedView },
+      404: { description: 'No such template' },
+      422: {
+        description:
+          'The customer does not exist, the template has no content for the channel, or a required variable is missing',
+      },
+    },
   },
   scoringSettingsPut: {
     summary: 'Replace the scoring settings',
@@ -520,6 +664,91 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
     responses: {
       200: { description: 'Stored', schema: scoringSettingsView, headers: ['ETag'] },
       412: { description: 'The settings changed since your read' },
+    },
+  },
+  segmentsCreate: {
+    summary: 'Create a segment',
+    description:
+      'A dynamic segment has a `rule` (a JSON tree, validated with the path of each error, e.g. `rule.and[1].event.within.days`); it is filled by a recomputation of the segment, started here and returned as `recompute`, and kept current from then on. A static segment has `members`: customers named by `id`, `externalId` or `email` (at most 10,000 a request; any that names no customer is a 422 and nothing is created). `expectedSize` sizes the membership write shards (default 16).',
+    body: segmentCreateSchema,
+    idempotent: true,
+    responses: {
+      201: { description: 'Created', headers: ['Location', 'ETag'] },
+      422: { description: 'A static list names a customer that does not exist' },
+    },
+  },
+  segmentsList: {
+    summary: 'List segments',
+    query: segmentListQuery,
+    responses: { 200: { description: 'Segments with their sizes, and `next` when there are more' } },
+  },
+  segmentsGet: {
+    summary: 'A segment',
+    params: segmentIdParams,
+    responses: {
+      200: { description: 'The segment with its current size and size history', headers: ['ETag'] },
+      404: { description: 'No such segment' },
+    },
+  },
+  segmentsPatch: {
+    summary: 'Update a segment',
+    description:
+      'A JSON merge patch of name, description, rule and freshnessMinutes, under If-Match. A changed rule re-evaluates every customer (the recomputation is returned as `recompute`).',
+    params: segmentIdParams,
+    body: segmentPatchSchema,
+    ifMatch: true,
+    responses: {
+      200: { description: 'Updated', headers: ['ETag'] },
+      412: { description: 'The segment changed since your read' },
+    },
+  },
+  segmentsArchive: {
+    summary: 'Archive a segment',
+    description:
+      'The segment is no longer evaluated; a recomputation takes its members out (segment.exited each).',
+    params: segmentIdParams,
+    responses: { 200: { description: 'Archived', headers: ['ETag'] } },
+  },
+  segmentsMembers: {
+    summary: 'Members of a segment',
+    description: 'Streams through the membership shards; pass `next` back as `cursor` for the next page.',
+    params: segmentIdParams,
+    query: membersQuery,
+    responses: {
+      200: { description: '`members` ({ customerId, enteredAt }) and `next` while there are more' },
+    },
+  },
+  segmentsCheck: {
+    summary: 'Is a customer in a segment, and why',
+    description:
+      'The stored membership (member, enteredAt, evaluatedAt) and, for a dynamic segment, the rule evaluated now: `matchesNow`, the explanation tree and `failed`, the conditions that made it false.',
+    params: segmentMemberParams,
+    responses: {
+      200: { description: 'Membership and explanation' },
+      404: { description: 'No such segment or customer' },
+    },
+  },
+  segmentsPreview: {
+    summary: 'Preview a draft rule',
+    description: 'Counts the customers the rule matches now and returns a sample of them; nothing is stored.',
+    body: previewSchema,
+    responses: {
+      200: { description: '`count`, `customers` evaluated, `sample`, `dependencies` and `tookMs`' },
+    },
+  },
+  segmentRunsStart: {
+    summary: 'Start a segment recomputation',
+    description:
+      'Re-evaluates every customer against every active segment (or the one named), repairs any drift and reports the entries and exits per segment. The schedule runs one daily.',
+    body: runStartSchema,
+    responses: { 202: { description: 'Run started', headers: ['Location'] } },
+  },
+  segmentRunsGet: {
+    summary: 'A segment recomputation',
+    params: segmentRunParams,
+    responses: {
+      200: { description: 'Status, progress and `entered`/`exited` counts per segment' },
+      404: { description: 'No such run' },
     },
   },
   scoringRunsStart: {
@@ -559,6 +788,17 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
       'k-means over standardized recency, frequency, revenue, order value and predicted CLV of a bounded sample (5,000) of customers with purchases; k fixed or chosen by silhouette.',
     query: clustersQuery,
     responses: { 200: { description: 'Clusters with profiles in original units', schema: clustersView } },
+  },
+  resultsGet: {
+    summary: 'Results of a campaign, automation or transactional source',
+    description:
+      'Counts and rates per run, variant, tier and channel, per variant and in total: targeted, excluded:<reason>, sent, delivered, soft_bounced, bounced, complained, rejected, failed, opted_out, opened and clicked (unique per message), converted (last touch within the attribution window), revenue:<currency>, unsubscribed. Variants are compared on open, click and conversion rates over delivered: a two-proportion z-test for two variants, chi-square for more.',
+    params: resultsParams,
+    query: resultsQuery,
+    responses: {
+      200: { description: 'The results', schema: resultsView },
+      404: { description: 'Nothing recorded for this source (or run)' },
+    },
   },
   apiKeysCreate: {
     summary: 'Create an API key',

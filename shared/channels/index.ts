@@ -1,8 +1,20 @@
-import type { ChannelAdapters } from './types.ts';
+import { pushAdapter, smsAdapter } from './pinpoint.ts';
+import { sesAdapter } from './ses.ts';
+import type { ChannelAdapters, ChannelName, MessageOf, SendResult } from './types.ts';
+import { webhookAdapter } from './webhook.ts';
 
 export type * from './types.ts';
 
-/** The stage's adapters (SES, Pinpoint SMS and push, webhook), created once. Implementation follows. */
+let adapters: ChannelAdapters | undefined;
+
+/** The stage's adapters (SES, End User Messaging SMS and push, webhook), created once per process. */
 export function channelAdapters(): ChannelAdapters {
-  throw new Error('channelAdapters: not implemented yet');
+  adapters ??= { email: sesAdapter(), sms: smsAdapter(), push: pushAdapter(), webhook: webhookAdapter() };
+  return adapters;
+}
+
+/** One message through its channel's adapter. */
+export function sendMessage<C extends ChannelName>(message: MessageOf<C>): Promise<SendResult> {
+  const adapter = channelAdapters()[message.channel as C];
+  return adapter.send(message);
 }

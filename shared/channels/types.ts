@@ -109,6 +109,11 @@ export interface SendResult {
   retryAfterMs?: number;
   /** SMS parts billed, when the provider counts them. */
   parts?: number;
+  /** Pinpoint's per-address DeliveryStatus (SUCCESSFUL, PERMANENT_FAILURE, OPT_OUT …), for results. */
+  providerStatus?: string;
+  /** Webhooks: the receiver's HTTP status and the time to its answer, for results. */
+  httpStatus?: number;
+  latencyMs?: number;
 }
 
 export interface ChannelAdapter<C extends ChannelName = ChannelName> {

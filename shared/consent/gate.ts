@@ -1,10 +1,10 @@
-import { readCustomer } from '../customers/service.ts';
+import { type CustomerItem, readCustomer } from '../customers/service.ts';
 import type { Channel, ConsentStatus } from '../store/entities/consent.ts';
 import type { Frequency } from '../store/entities/contact-preferences.ts';
 import type { SuppressionReason } from '../store/entities/suppression.ts';
 import { store } from '../store/service.ts';
 import { readFrequency } from './service.ts';
-import { allRead, normalizeAddress, suppressionOf } from './suppression.ts';
+import { allRead, normalizeAddress, suppressionsOf } from './suppression.ts';
 import { topicsByName } from './topics.ts';
 
 /**
@@ -127,37 +127,75 @@ export function decide(question: GateQuestion, facts: GateFacts): GateDecision {
  * or a suppression written a moment ago is seen by the very next send.
  */
 export async function mayContact(question: GateQuestion): Promise<GateDecision> {
-  const { customerId, channel } = question;
+  const { channel, address, ...rest } = question;
+  const { decisions } = await mayContactEach({
+    ...rest,
+    channels: [channel],
+    ...(address !== undefined && { addresses: { [channel]: address } }),
+  });
+  return decisions[0] as GateDecision;
+}
+
+export interface GateQuestions extends Omit<GateQuestion, 'channel' | 'address'> {
+  /** Several channels of one message (the send gate's channel order), decided with the same reads. */
+  channels: readonly Channel[];
+  /** Push tokens and webhook URLs by channel. */
+  addresses?: Partial<Record<Channel, string>> | undefined;
+}
+
+/**
+ * The same decision for several channels at once, with one round of reads for all of them: the profile,
+ * the consents of every channel (`*` and the topic) in one batch, the preferred frequency, then the
+ * suppression entries of every address in one batch. The profile comes back too (time zone and tier
+ * for the send gate); it is undefined for an erased or unknown customer.
+ */
+export async function mayContactEach(
+  question: GateQuestions,
+): Promise<{ customer: CustomerItem | undefined; decisions: GateDecision[] }> {
+  const { customerId, channels } = question;
   const topic = question.topic ?? '*';
   const s = store().entities;
+  const consentKeys = channels.flatMap((channel) => [
+    { customerId, channel, topic: '*' },
+    ...(topic === '*' ? [] : [{ customerId, channel, topic }]),
+  ]);
   const [customer, consents, frequency, topics] = await Promise.all([
     readCustomer(customerId),
-    s.consent
-      .get([{ customerId, channel, topic: '*' }, ...(topic === '*' ? [] : [{ customerId, channel, topic }])])
-      .go({ consistent: true }),
+    s.consent.get(consentKeys).go({ consistent: true }),
     readFrequency(customerId),
     topicsByName(),
   ]);
   if (!customer) {
     const erasure = await s.erasure.get({ customerId }).go({ consistent: true });
-    return decide(question, { customer: erasure.data ? 'erased' : 'missing' });
+    const facts: GateFacts = { customer: erasure.data ? 'erased' : 'missing' };
+    return { customer, decisions: channels.map((channel) => decide({ ...question, channel }, facts)) };
   }
-  const address =
-    channel === 'email'
-      ? customer.email
-      : channel === 'sms'
-        ? customer.phone
-        : question.address && normalizeAddress(channel, question.address, 'address');
-  const suppression = address ? await suppressionOf(channel, address) : undefined;
-  const read = allRead(consents, 'consents');
-  const statusOf = (t: string) => read.find((c) => c.topic === t)?.status;
-  return decide(question, {
-    customer: 'present',
-    address,
-    suppression: suppression?.reason,
-    topicRule: topics.get(topic),
-    channelStatus: statusOf('*'),
-    topicStatus: topic === '*' ? undefined : statusOf(topic),
-    frequency,
+  const addresses = channels.map((channel) => {
+    if (channel === 'email') return customer.email;
+    if (channel === 'sms') return customer.phone;
+    const given = question.addresses?.[channel];
+    return given && normalizeAddress(channel, given, `addresses.${channel}`);
   });
+  const suppressions = await suppressionsOf(
+    channels.flatMap((channel, i) => (addresses[i] ? [{ channel, address: addresses[i] as string }] : [])),
+  );
+  const read = allRead(consents, 'consents');
+  const statusOf = (channel: Channel, t: string) =>
+    read.find((c) => c.channel === channel && c.topic === t)?.status;
+  const decisions = channels.map((channel, i) => {
+    const address = addresses[i];
+    return decide(
+      { ...question, channel },
+      {
+        customer: 'present',
+        address,
+        suppression: address ? suppressions.get(`${channel}#${address}`)?.reason : undefined,
+        topicRule: topics.get(topic),
+        channelStatus: statusOf(channel, '*'),
+        topicStatus: topic === '*' ? undefined : statusOf(channel, topic),
+        frequency,
+      },
+    );
+  });
+  return { customer, decisions };
 }

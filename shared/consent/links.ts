@@ -18,6 +18,8 @@ export interface LinkPayload {
   topic?: string;
   /** Id of what the link confirms (a double opt-in request), kept as proof. */
   ref?: string;
+  /** Unsubscribe links in a message: the ledger source (`campaign:…`) the unsubscribe counts against. */
+  source?: string;
   /** Expiry, epoch seconds. */
   exp: number;
 }
@@ -113,8 +115,20 @@ export async function preferenceUrl(customerId: string): Promise<string> {
  * The unsubscribe link of one channel and topic (`*` for the whole channel). The same URL serves the
  * List-Unsubscribe header: a GET shows a confirm page, an RFC 8058 one-click POST unsubscribes at once.
  */
-export async function unsubscribeUrl(customerId: string, channel: Channel, topic = '*'): Promise<string> {
-  return `${baseUrl()}/v1/unsubscribe/${await signLink({ customerId, purpose: 'unsubscribe', channel, topic })}`;
+export async function unsubscribeUrl(
+  customerId: string,
+  channel: Channel,
+  topic = '*',
+  source?: string,
+): Promise<string> {
+  const token = await signLink({
+    customerId,
+    purpose: 'unsubscribe',
+    channel,
+    topic,
+    ...(source && { source }),
+  });
+  return `${baseUrl()}/v1/unsubscribe/${token}`;
 }
 
 export async function confirmUrl(

@@ -11,7 +11,9 @@ import {
   ValidationError,
 } from '../platform/errors.ts';
 import type { FormFields, HttpRequest, HttpResult } from '../platform/http.ts';
+import { log } from '../platform/log.ts';
 import { linkSecret } from '../platform/secrets.ts';
+import { recordUnsubscribe } from '../results/feedback.ts';
 import type { Channel, ConsentStatus } from '../store/entities/consent.ts';
 import { type Frequency, frequencies } from '../store/entities/contact-preferences.ts';
 import { type Language, languageOf, languages, type MessageKey, pickLanguage, t } from './i18n.ts';
@@ -424,9 +426,22 @@ export function oneClickUnsubscribe(request: PageRequest): Promise<HttpResult> {
       // An erased customer has nothing left to unsubscribe; the answer is the same.
       if (!(error instanceof GoneError || error instanceof NotFoundError)) throw error;
     }
+    if (link.source) await countUnsubscribe(link.source, link.customerId, channel);
     const what = await describeLink(lang, channel, topic);
     return messagePage(lang, t(lang, 'unsub.title'), t(lang, 'unsub.done', { what }));
   });
+}
+
+/**
+ * Counts the unsubscribe against the message that carried the link, once per message. The opt-out is
+ * what matters to the customer, so a failure to count is logged, not shown.
+ */
+async function countUnsubscribe(source: string, customerId: string, channel: Channel): Promise<void> {
+  try {
+    await recordUnsubscribe({ source, customerId, channel });
+  } catch (error) {
+    log.error('could not count an unsubscribe in the results', { source, error: String(error) });
+  }
 }
 
 export function showConfirm(request: PageRequest): Promise<HttpResult> {

@@ -84,6 +84,32 @@ export async function suppressionOf(channel: Channel, address: string): Promise<
   return allRead(result, 'suppression entries')[0];
 }
 
+/**
+ * The entries that stop any of these addresses (plain or hashed), in one consistent batch read, keyed by
+ * `<channel>#<address>` as asked.
+ */
+export async function suppressionsOf(
+  wanted: { channel: Channel; address: string }[],
+): Promise<Map<string, SuppressionItem>> {
+  const found = new Map<string, SuppressionItem>();
+  if (wanted.length === 0) return found;
+  const result = await store()
+    .entities.suppression.get(
+      wanted.flatMap(({ channel, address }) => [
+        { channel, address },
+        { channel, address: hashedAddress(channel, address) },
+      ]),
+    )
+    .go({ consistent: true });
+  const items = allRead(result, 'suppression entries');
+  for (const { channel, address } of wanted) {
+    const hashed = hashedAddress(channel, address);
+    const item = items.find((i) => i.channel === channel && (i.address === address || i.address === hashed));
+    if (item) found.set(`${channel}#${address}`, item);
+  }
+  return found;
+}
+
 export async function getSuppression(channel: Channel, rawAddress: string) {
   const address = normalizeAddress(channel, rawAddress);
   const item = await suppressionOf(channel, address);

@@ -133,6 +133,10 @@ export async function erasePage(customerId: string): Promise<'more' | 'done' | '
   const s = store().entities;
   const erasure = await s.erasure.get({ customerId }).go({ consistent: true });
   if (!erasure.data) return 'not-erasing';
+  // Segments first, through the membership writer (counters, exit events); the state and history
+  // items then go with the rest of the customer's partition below.
+  const { leaveAllSegments } = await import('../segments/membership.ts');
+  await leaveAllSegments(customerId, 'erased');
   const page = await s.event.query
     .timeline({ customerId })
     .go({ limit: PAGE_ITEMS, attributes: ['eventId'] });

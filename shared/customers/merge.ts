@@ -500,6 +500,9 @@ export async function mergePage(
     consents += await moveConsents(loserId, job.survivorId);
     audit += await copyAudit(loserId, job.survivorId);
   }
+  // Segment memberships follow the data: statics pass to the survivor, rules see the merged profile.
+  const { mergeMemberships } = await import('../segments/recompute.ts');
+  await mergeMemberships(job.mergedIds, job.survivorId);
   const now = new Date().toISOString();
   const latest = (await s.merge.get({ mergeId }).go({ consistent: true })).data ?? job;
   await store()

@@ -27,8 +27,18 @@ import type { Channel } from '../store/entities/consent.ts';
  * | `sent`     | the channel accepted it                            | `duplicate`                                               |
  * | `failed`   | the channel refused it; its cap count given back   | that channel is skipped (`channel_rejected`); the next in the order may be tried |
  *
+ * `releaseReservation(ticket, reason)` turns a reservation the channel certainly did not take (throttled,
+ * unavailable) back into `skipped`, giving its cap count back, so a redelivery decides again.
+ *
  * A request reserves at most one channel of its order: a channel in the order that is already
  * `reserved` or `sent` for the source makes the answer `duplicate`.
+ *
+ * Channel choice: the order is the sender's; the customer's say comes from consent (an opted-out or
+ * unconfirmed channel is skipped with its reason), reachability (no address or token, suppressed) and
+ * the preferred frequency from the preference page (weekly or monthly: one message a week or month,
+ * across channels). A channel over its cap hands the message to the next one; quiet hours defer the
+ * whole message to the time the first usable channel is allowed again. Erased or unknown customers get
+ * `skip` with nothing written under their key.
  *
  * Guarantees. Reservation, cap counters and the skip records of the channels before the chosen one are
  * written in one DynamoDB transaction conditioned on the ledger states, so under any concurrency or

@@ -49,6 +49,29 @@ const schema = z.object({
   /** Sender of the mail Cohort sends itself (double opt-in confirmations); a verified SES identity. */
   EMAIL_FROM: z._default(z.email(), 'no-reply@cohort.local'),
   SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),
+  /** End User Messaging (Pinpoint) app that SMS and push go through. */
+  PINPOINT_APP_ID: z.optional(z.string().check(z.minLength(1))),
+  /** SMS sender id (alphanumeric, where the country allows one) and origination number (E.164). */
+  SMS_SENDER_ID: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9 -]{1,11}$/, 'must be 1-11 letters or digits')),
+  ),
+  SMS_ORIGINATION_NUMBER: z.optional(z.string().check(z.regex(/^\+[1-9]\d{3,14}$/, 'must be E.164'))),
+  /** Sending rates the fan-out keeps to, per stage: SES mail per second, SMS parts and push per second. */
+  EMAIL_PER_SECOND: z._default(z.coerce.number().check(z.positive()), 14),
+  SMS_PARTS_PER_SECOND: z._default(z.coerce.number().check(z.positive()), 20),
+  PUSH_PER_SECOND: z._default(z.coerce.number().check(z.positive()), 100),
+  /** Webhook requests: one attempt's timeout, and the time all attempts of one message may take. */
+  WEBHOOK_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.minimum(100), z.maximum(30_000)), 5_000),
+  WEBHOOK_RETRY_BUDGET_MS: z._default(
+    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(120_000)),
+    15_000,
+  ),
+  /**
+   * The default webhook signing secret (Standard Webhooks `whsec_<base64>` or any string of 24+
+   * characters): given directly on the local stack, or the name/ARN of a Secrets Manager secret in AWS.
+   */
+  WEBHOOK_SECRET: z.optional(z.string().check(z.minLength(24, 'must be at least 24 characters'))),
+  WEBHOOK_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 1_048_576),
   /** Campaigns whose audience is larger need approval by another key with the approve scope. */
@@ -96,7 +119,13 @@ type Logger = NonNullable<DynamoDBClientConfig['logger']>;
 const quietSdkLogger = { debug: () => {}, warn: () => {}, error: () => {} } as unknown as Logger;
 
 export function sdkClientConfig(
-  endpoint: 'DYNAMODB_ENDPOINT' | 'SQS_ENDPOINT' | 'EVENTBRIDGE_ENDPOINT' | 'S3_ENDPOINT' | 'SES_ENDPOINT',
+  endpoint:
+    | 'DYNAMODB_ENDPOINT'
+    | 'SQS_ENDPOINT'
+    | 'EVENTBRIDGE_ENDPOINT'
+    | 'S3_ENDPOINT'
+    | 'SES_ENDPOINT'
+    | 'PINPOINT_ENDPOINT',
 ): {
   region?: string;
   endpoint?: string;

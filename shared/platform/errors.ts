@@ -110,3 +110,13 @@ export class TooManyRequestsError extends DomainError {
     this.headers['Retry-After'] = String(retryAfterSeconds);
   }
 }
+
+/** A dependency (a channel provider) cannot take the request now; retrying later may work. */
+export class ServiceUnavailableError extends DomainError {
+  readonly status = 503;
+  readonly title = 'Service unavailable';
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}

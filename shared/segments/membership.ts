@@ -17,7 +17,11 @@ import { tableDefinition } from '../store/table.ts';
  * whatever order their writes land in: no flapping, and an exit is never overwritten by an older entry.
  *
  * A flip is one transaction: the state item (which also moves it in or out of the sharded members
- * index), the history item of the stint and the shard's counter. The table stream turns the flip into
+ * index) and the history item of the stint; the shard's counter is added to afterwards, outside the
+ * transaction, because transactions touching one counter item conflict with each other (a page of
+ * entries would serialize on its shard counters). `applyEvaluations` adds a batch's flips up and writes
+ * each counter once. A crash in between leaves a counter short until the next full recomputation
+ * recounts the shards. The table stream turns the flip into
  * `segment.entered` / `segment.exited` (shared/events/changes.ts), so an event goes out exactly when a
  * flip is stored, at least once.
  */
@@ -57,6 +61,55 @@ export interface ApplyOptions {
    * which would otherwise write every membership of every customer, does not.
    */
   stamp?: boolean;
+  /**
+   * Collects counter changes instead of applying each at once; the caller adds them up with
+   * `applyTally` (a page of flips then writes each shard counter once).
+   */
+  tally?: Tally;
+}
+
+/** Net counter changes by `segmentId#shard`. */
+export type Tally = Map<string, { segmentId: string; shard: number; delta: number }>;
+
+async function count(tally: Tally | undefined, segmentId: string, shard: number, delta: number) {
+  if (!tally) return addToCounter(segmentId, shard, delta);
+  const key = `${segmentId}#${shard}`;
+  const entry = tally.get(key) ?? { segmentId, shard, delta: 0 };
+  entry.delta += delta;
+  tally.set(key, entry);
+}
+
+async function addToCounter(segmentId: string, shard: number, delta: number): Promise<void> {
+  await documentClient().send(
+    new UpdateCommand({
+      TableName: tableNameFromEnv(),
+      Key: counterKey(segmentId, shard),
+      UpdateExpression:
+        'ADD #count :delta SET #segmentId = :segmentId, #shard = :shard, #e = :entity, #v = :v',
+      ExpressionAttributeNames: {
+        '#count': 'count',
+        '#segmentId': 'segmentId',
+        '#shard': 'shard',
+        '#e': '__edb_e__',
+        '#v': '__edb_v__',
+      },
+      ExpressionAttributeValues: {
+        ':delta': delta,
+        ':segmentId': segmentId,
+        ':shard': shard,
+        ':entity': 'segmentShardCount',
+        ':v': '1',
+      },
+    }),
+  );
+}
+
+/** Applies collected counter changes, one update per shard counter that moved. */
+export async function applyTally(tally: Tally): Promise<void> {
+  await Promise.all(
+    [...tally.values()].filter((t) => t.delta !== 0).map((t) => addToCounter(t.segmentId, t.shard, t.delta)),
+  );
+  tally.clear();
 }
 
 const { partitionKey, sortKey } = tableDefinition;
@@ -134,7 +187,7 @@ export async function applyEvaluation(
         if (options.stamp) await stamp(segment, evaluation, state);
         return 'unchanged';
       }
-      await flip(segment, evaluation, state);
+      await flip(segment, evaluation, state, options.tally);
       return evaluation.member ? 'entered' : 'exited';
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -149,10 +202,15 @@ export async function applyEvaluation(
 /** The condition that the item is still exactly as read. */
 function asRead(state: MembershipState | null) {
   if (!state) {
-    return { expression: 'attribute_not_exists(#pk)', values: {} as Record<string, unknown> };
+    return {
+      expression: 'attribute_not_exists(#pk)',
+      names: { '#pk': partitionKey } as Record<string, string>,
+      values: {} as Record<string, unknown>,
+    };
   }
   return {
     expression: '#evaluatedAt = :seenAt AND #member = :seenMember',
+    names: {} as Record<string, string>,
     values: { ':seenAt': state.evaluatedAt, ':seenMember': state.member } as Record<string, unknown>,
   };
 }
@@ -167,7 +225,7 @@ async function stamp(segment: SegmentShape, e: Evaluation, state: MembershipStat
         'SET #evaluatedAt = :t, #member = if_not_exists(#member, :false), #shard = if_not_exists(#shard, :shard), #customerId = :customerId, #segmentId = :segmentId, #e = :entity, #v = :entityVersion',
       ConditionExpression: seen.expression,
       ExpressionAttributeNames: {
-        '#pk': partitionKey,
+        ...seen.names,
         '#evaluatedAt': 'evaluatedAt',
         '#member': 'member',
         '#shard': 'shard',
@@ -190,14 +248,14 @@ async function stamp(segment: SegmentShape, e: Evaluation, state: MembershipStat
   );
 }
 
-async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState | null) {
+async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState | null, tally?: Tally) {
   const table = tableNameFromEnv();
   // An exit leaves the shard the item is in (the segment may be gone, or its shards changed since).
   const shard = !e.member && state?.shard !== undefined ? state.shard : shardOf(e.customerId, segment.shards);
   const at = new Date().toISOString();
   const seen = asRead(state);
   const names = {
-    '#pk': partitionKey,
+    ...seen.names,
     '#evaluatedAt': 'evaluatedAt',
     '#member': 'member',
     '#shard': 'shard',
@@ -219,28 +277,6 @@ async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState
   };
   const base =
     'SET #member = :member, #evaluatedAt = :t, #shard = :shard, #customerId = :customerId, #segmentId = :segmentId, #reason = :reason, #e = :entity, #v = :entityVersion';
-  const counter = {
-    Update: {
-      TableName: table,
-      Key: counterKey(segment.segmentId, shard),
-      UpdateExpression:
-        'ADD #count :delta SET #segmentId = :segmentId, #shard = :shard, #e = :entity, #v = :v',
-      ExpressionAttributeNames: {
-        '#count': 'count',
-        '#segmentId': 'segmentId',
-        '#shard': 'shard',
-        '#e': '__edb_e__',
-        '#v': '__edb_v__',
-      },
-      ExpressionAttributeValues: {
-        ':delta': e.member ? 1 : -1,
-        ':segmentId': segment.segmentId,
-        ':shard': shard,
-        ':entity': 'segmentShardCount',
-        ':v': '1',
-      },
-    },
-  };
   if (e.member) {
     const index = membersIndexKeys(segment.segmentId, shard, e.customerId);
     const history = store()
@@ -272,10 +308,10 @@ async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState
             },
           },
           { Put: { TableName: table, Item: history.Item } },
-          counter,
         ],
       }),
     );
+    await count(tally, segment.segmentId, shard, 1);
     return;
   }
   const stint = state?.enteredAt;
@@ -310,10 +346,10 @@ async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState
               },
             ]
           : []),
-        counter,
       ],
     }),
   );
+  await count(tally, segment.segmentId, shard, -1);
 }
 
 /**
@@ -325,6 +361,7 @@ export async function applyEvaluations(
   options: { stamp?: boolean; concurrency?: number } = {},
 ): Promise<Applied[]> {
   const results: Applied[] = new Array(items.length);
+  const tally: Tally = new Map();
   let next = 0;
   const lane = async () => {
     for (let i = next++; i < items.length; i = next++) {
@@ -333,10 +370,16 @@ export async function applyEvaluations(
       results[i] = await applyEvaluation(item.segment, item.evaluation, {
         ...(item.known !== undefined && { known: item.known }),
         ...(options.stamp !== undefined && { stamp: options.stamp }),
+        tally,
       });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, items.length) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, items.length) }, lane));
+  } finally {
+    // The flips that did happen are counted even when another one failed.
+    await applyTally(tally);
+  }
   return results;
 }
 

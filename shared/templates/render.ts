@@ -139,23 +139,22 @@ interface Part {
 function channelParts(content: ChannelContent, base: string): Part[] {
   const parts: Part[] = [];
   const add = (path: string, source: unknown, html = false) => {
-    if (typeof source === 'string') parts.push({ path: `${base}/${path}`, source, html });
+    if (typeof source === 'string') parts.push({ path: `${base}.${path}`, source, html });
   };
   if (content.email) {
-    add('email/subject', content.email.subject);
-    add('email/html', content.email.html, true);
-    add('email/text', content.email.text);
+    add('email.subject', content.email.subject);
+    add('email.html', content.email.html, true);
+    add('email.text', content.email.text);
   }
-  if (content.sms) add('sms/body', content.sms.body);
+  if (content.sms) add('sms.body', content.sms.body);
   if (content.push) {
-    add('push/title', content.push.title);
-    add('push/body', content.push.body);
-    add('push/url', content.push.url);
-    for (const [key, value] of Object.entries(content.push.data ?? {}))
-      add(`push/data/${pointer(key)}`, value);
+    add('push.title', content.push.title);
+    add('push.body', content.push.body);
+    add('push.url', content.push.url);
+    for (const [key, value] of Object.entries(content.push.data ?? {})) add(`push.data.${key}`, value);
   }
   if (content.webhook) {
-    walkJson(content.webhook.body, `webhook/body`, (path, value) => add(path, value));
+    walkJson(content.webhook.body, 'webhook.body', (path, value) => add(path, value));
   }
   return parts;
 }
@@ -163,20 +162,18 @@ function channelParts(content: ChannelContent, base: string): Part[] {
 function walkJson(value: unknown, path: string, visit: (path: string, value: string) => void) {
   if (typeof value === 'string') visit(path, value);
   else if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) walkJson(v, `${path}/${i}`, visit);
+    for (const [i, v] of value.entries()) walkJson(v, `${path}[${i}]`, visit);
   } else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) walkJson(v, `${path}/${pointer(k)}`, visit);
+    for (const [k, v] of Object.entries(value)) walkJson(v, `${path}.${k}`, visit);
   }
 }
-
-const pointer = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /** Every Liquid string of a template, the default content first, then each locale's. */
 export function templateParts(template: TemplateDefinition): Part[] {
   return [
     ...channelParts(template.content, 'content'),
     ...Object.entries(template.locales ?? {}).flatMap(([locale, content]) =>
-      channelParts(content, `locales/${pointer(locale)}`),
+      channelParts(content, `locales.${locale}`),
     ),
   ];
 }
@@ -266,35 +263,49 @@ export const render: Render = async (template, data, options) => {
   const globals = await scopeFor(template, data, options, signer, formatLocale);
   const missing = new Set<string>();
   const run = async (path: string, source: string, html = false): Promise<string> => {
-    for (const name of usedPaths(source, html)) {
-      if (valueAt(globals, name) === undefined) missing.add(name);
-    }
     try {
-      return await liquid(html).parseAndRender(source, globals);
+      const { parsed, paths } = compiled(source, html);
+      for (const name of paths) {
+        if (valueAt(globals, name) === undefined) missing.add(name);
+      }
+      return await liquid(html).render(parsed, globals);
     } catch (error) {
       throw UnprocessableError.field(path, firstLine(error));
     }
   };
-  const base = resolved.locale === template.defaultLocale ? 'content' : `locales/${pointer(resolved.locale)}`;
-  const content = await renderChannel(options.channel, resolved.content, base, run, warnings);
+  const base =
+    resolved.locale === template.defaultLocale && !template.locales?.[resolved.locale]
+      ? 'content'
+      : `locales.${resolved.locale}`;
   for (const [name, spec] of Object.entries(template.variables ?? {})) {
     if (spec.required && valueAt(globals, name) === undefined) {
-      throw UnprocessableError.field(
-        name.startsWith('event.')
-          ? name.replaceAll('.', '/')
-          : `customer/${name.split('.').slice(1).join('/')}`,
-        'is required by the template',
-      );
+      throw UnprocessableError.field(name, 'is required by the template');
     }
+  }
+  const content = await renderChannel(options.channel, resolved.content, base, run, warnings);
+  // The sender puts this in List-Unsubscribe, whether or not the body links to it.
+  if (content.channel === 'email') {
+    content.unsubscribeUrl = await signer.unsubscribeUrl(data.customer.id, 'email', template.topic ?? '*');
   }
   for (const name of [...missing].sort())
     warnings.push(`"${name}" has no value for this customer; it rendered empty`);
   return { locale: resolved.locale, content, warnings };
 };
 
-function usedPaths(source: string, html: boolean): string[] {
+/**
+ * Parsed templates and the variable paths they read, by source: a campaign renders the same few
+ * strings for every recipient, and parsing is most of the cost of a small template.
+ */
+const compiledCache = new Map<string, { parsed: Template[]; paths: string[] }>();
+const COMPILED_MAX = 500;
+
+function compiled(source: string, html: boolean): { parsed: Template[]; paths: string[] } {
+  const key = `${html ? 'h' : 't'}${source}`;
+  const hit = compiledCache.get(key);
+  if (hit) return hit;
+  const parsed = liquid(html).parse(source);
   const paths: string[] = [];
-  for (const segments of liquid(html).globalVariableSegmentsSync(source, { partials: false })) {
+  for (const segments of liquid(html).globalVariableSegmentsSync(parsed, { partials: false })) {
     const names: string[] = [];
     for (const s of segments) {
       if (typeof s !== 'string') break;
@@ -302,7 +313,11 @@ function usedPaths(source: string, html: boolean): string[] {
     }
     if (names.length > 0) paths.push(names.join('.'));
   }
-  return paths;
+  // Oldest first out: Map keeps insertion order.
+  if (compiledCache.size >= COMPILED_MAX) compiledCache.delete(compiledCache.keys().next().value as string);
+  const entry = { parsed, paths };
+  compiledCache.set(key, entry);
+  return entry;
 }
 
 async function scopeFor(
@@ -362,9 +377,9 @@ async function renderChannel(
   switch (channel) {
     case 'email': {
       const email = content as NonNullable<ChannelContent['email']>;
-      const subject = (await run(`${base}/email/subject`, email.subject)).replace(/\s+/g, ' ').trim();
-      const html = email.html === undefined ? undefined : await run(`${base}/email/html`, email.html, true);
-      const text = email.text === undefined ? undefined : await run(`${base}/email/text`, email.text);
+      const subject = (await run(`${base}.email.subject`, email.subject)).replace(/\s+/g, ' ').trim();
+      const html = email.html === undefined ? undefined : await run(`${base}.email.html`, email.html, true);
+      const text = email.text === undefined ? undefined : await run(`${base}.email.text`, email.text);
       if (html !== undefined && text === undefined) {
         warnings.push('The email has no text part; some clients and spam filters prefer both');
       }
@@ -378,7 +393,7 @@ async function renderChannel(
     }
     case 'sms': {
       const sms = content as NonNullable<ChannelContent['sms']>;
-      const body = await run(`${base}/sms/body`, sms.body);
+      const body = await run(`${base}.sms.body`, sms.body);
       const count = countSms(body);
       if (count.parts > 1) {
         warnings.push(`The SMS is ${count.parts} parts (${count.encoding}, ${count.units} units)`);
@@ -388,14 +403,14 @@ async function renderChannel(
     }
     case 'push': {
       const push = content as NonNullable<ChannelContent['push']>;
-      const title = await run(`${base}/push/title`, push.title);
-      const body = await run(`${base}/push/body`, push.body);
-      const url = push.url === undefined ? undefined : await run(`${base}/push/url`, push.url);
+      const title = await run(`${base}.push.title`, push.title);
+      const body = await run(`${base}.push.body`, push.body);
+      const url = push.url === undefined ? undefined : await run(`${base}.push.url`, push.url);
       let pushData: Record<string, string> | undefined;
       if (push.data) {
         pushData = {};
         for (const [key, value] of Object.entries(push.data)) {
-          pushData[key] = await run(`${base}/push/data/${pointer(key)}`, value);
+          pushData[key] = await run(`${base}.push.data.${key}`, value);
         }
       }
       return {
@@ -408,7 +423,7 @@ async function renderChannel(
     }
     case 'webhook': {
       const webhook = content as NonNullable<ChannelContent['webhook']>;
-      return { channel: 'webhook', body: await renderJson(webhook.body, `${base}/webhook/body`, run) };
+      return { channel: 'webhook', body: await renderJson(webhook.body, `${base}.webhook.body`, run) };
     }
   }
   throw new Error(`unknown channel ${String(channel)}`);
@@ -416,10 +431,10 @@ async function renderChannel(
 
 async function renderJson(value: unknown, path: string, run: Run): Promise<unknown> {
   if (typeof value === 'string') return run(path, value);
-  if (Array.isArray(value)) return Promise.all(value.map((v, i) => renderJson(v, `${path}/${i}`, run)));
+  if (Array.isArray(value)) return Promise.all(value.map((v, i) => renderJson(v, `${path}[${i}]`, run)));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = await renderJson(v, `${path}/${pointer(k)}`, run);
+    for (const [k, v] of Object.entries(value)) out[k] = await renderJson(v, `${path}.${k}`, run);
     return out;
   }
   return value;

@@ -127,7 +127,7 @@ export interface RenderedMessage {
   warnings: string[];
 }
 
-/** The problems a template has, as `{path, message}` with paths like `content/email/html`. */
+/** The problems a template has, as `{path, message}` with paths like `content.email.html`. */
 export type TemplateProblems = FieldError[];
 
 /** The render entry point (shared/templates/render.ts) has this signature. */

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envNames, type FunctionSpec, functions, queues } from '../../functions/manifest.ts';
+import {
+  envNames,
+  type FunctionSpec,
+  functions,
+  queueConcurrency,
+  queues,
+} from '../../functions/manifest.ts';
 import { buildApp, type CohortStack } from '../../infra/stack.ts';
 import { stages } from '../../infra/stages.ts';
 import { tableDefinition } from '../../shared/store/table.ts';
@@ -452,7 +458,7 @@ describe('HTTP API', () => {
 });
 
 describe('asynchronous triggers', () => {
-  it('maps every queue trigger with partial batch failures', () => {
+  it('maps every queue trigger with partial batch failures and the manifest’s concurrency', () => {
     for (const [name, spec] of specs) {
       const trigger = spec.trigger;
       if (trigger.kind !== 'queue') continue;
@@ -466,6 +472,8 @@ describe('asynchronous triggers', () => {
         BatchSize: trigger.batchSize,
         MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
+        // As many as the local runtime runs pollers.
+        ScalingConfig: { MaximumConcurrency: queueConcurrency(trigger) },
       });
     }
   });

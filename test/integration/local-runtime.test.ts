@@ -22,8 +22,9 @@ import { localCredentials, localRegion } from '../../infra/local/aws-constants.t
 import type { Logger } from '../../infra/local/log.ts';
 import { type ProvisionedQueue, provisionQueues, provisionTable } from '../../infra/local/provision.ts';
 import { type LocalRuntime, startRuntime } from '../../infra/local/runtime.ts';
-import { fixtureFunctions, fixtureQueueSpec } from '../support/fixtures/functions.ts';
+import { fixtureFunctions, fixtureQueueSpec, heldQueueSpec } from '../support/fixtures/functions.ts';
 import { callsOf } from '../support/fixtures/recorder.ts';
+import { mostHeldAtOnce } from '../support/fixtures/sqs-handler.ts';
 import { waitFor } from '../support/wait.ts';
 
 /**
@@ -33,11 +34,13 @@ import { waitFor } from '../support/wait.ts';
 
 const suffix = randomUUID().slice(0, 8);
 const queueName = `fixture-${suffix}`;
+const heldQueueName = `fixture-held-${suffix}`;
 const tableName = `cohort-fixture-${suffix}`;
 const clientConfig = { region: localRegion, credentials: localCredentials };
 
 let runtime: LocalRuntime;
 let queue: ProvisionedQueue;
+let heldQueue: ProvisionedQueue;
 let sqs: SQSClient;
 let dynamo: DynamoDBClient;
 const loggedErrors: string[] = [];
@@ -57,10 +60,14 @@ beforeAll(async () => {
   sqs = new SQSClient({ ...clientConfig, endpoint: endpoints.sqs });
   dynamo = new DynamoDBClient({ ...clientConfig, endpoint: endpoints.dynamodb });
   await provisionTable(endpoints.dynamodb, tableName);
-  const queues = await provisionQueues(endpoints.sqs, { [queueName]: fixtureQueueSpec });
+  const queues = await provisionQueues(endpoints.sqs, {
+    [queueName]: fixtureQueueSpec,
+    [heldQueueName]: heldQueueSpec,
+  });
   queue = queues[queueName] as ProvisionedQueue;
+  heldQueue = queues[heldQueueName] as ProvisionedQueue;
   runtime = await startRuntime({
-    functions: fixtureFunctions(queueName),
+    functions: fixtureFunctions(queueName, heldQueueName),
     tableName,
     queues,
     endpoints,
@@ -169,6 +176,44 @@ describe('queue poller', () => {
       .flatMap((event) => event.Records)
       .filter((record) => record.body.includes(id));
     expect(receives).toHaveLength(fixtureQueueSpec.maxReceiveCount);
+  });
+
+  it('runs up to maxConcurrency batches at once and still hands each message over once', async () => {
+    // Prepare
+    const together = 3;
+    const ids = Array.from({ length: together }, () => `held-${randomUUID()}`);
+    const deliveriesOf = (id: string) =>
+      callsOf<SQSEvent>('sqs')
+        .flatMap((event) => event.Records)
+        .filter((record) => record.body.includes(id));
+
+    // Act: one message at a time, each sent once the previous one is in the handler, so each is a batch;
+    // the handler lets them go only when all three are in it at once
+    for (const id of ids) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: heldQueue.url,
+          MessageBody: JSON.stringify({ id, hold: together }),
+        }),
+      );
+      await until(`${id} in the handler`, () => deliveriesOf(id).length > 0);
+    }
+    await until('the queue to be empty', async () => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: heldQueue.url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Attributes?.ApproximateNumberOfMessages === '0' &&
+        Attributes.ApproximateNumberOfMessagesNotVisible === '0'
+      );
+    });
+
+    // Assess
+    expect(mostHeldAtOnce()).toBe(together);
+    for (const id of ids) expect(deliveriesOf(id), id).toHaveLength(1);
   });
 });
 
@@ -400,13 +445,13 @@ describe('event bus', () => {
         Entries: [
           {
             EventBusName: runtime.env.EVENT_BUS_NAME,
-            Source: 'cohort.test',
+            Source: 'cohort',
             DetailType: 'customer.changed',
             Detail: JSON.stringify({ marker }),
           },
           {
             EventBusName: runtime.env.EVENT_BUS_NAME,
-            Source: 'cohort.test',
+            Source: 'cohort',
             DetailType: 'customer.changed',
             Detail: 'not json',
           },
@@ -429,7 +474,7 @@ describe('event bus', () => {
       version: '0',
       id: result.Entries?.[0]?.EventId,
       'detail-type': 'customer.changed',
-      source: 'cohort.test',
+      source: 'cohort',
       region: 'us-east-1',
       resources: [],
       detail: { marker },

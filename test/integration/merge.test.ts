@@ -240,10 +240,14 @@ describe('merging', () => {
         tags: ['tea'],
       })
     ).customer;
-    const before = JSON.stringify(await scanAll());
+    // The segment stream consumer evaluates new customers in the background (membership states, time
+    // schedules): its items are not the merge's writes.
+    const mergeWrites = async () =>
+      JSON.stringify((await scanAll()).filter((i) => !String(i.__edb_e__).startsWith('segment')));
+    const before = await mergeWrites();
     // Act
     const preview = await merge(survivor.id, { mergeIds: [loser.id], dryRun: true });
-    const afterPreview = JSON.stringify(await scanAll());
+    const afterPreview = await mergeWrites();
     const done = await merge(survivor.id, { mergeIds: [loser.id], dryRun: false }, survivor.version);
     // Assess
     expect(afterPreview).toBe(before);

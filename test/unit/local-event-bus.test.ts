@@ -3,16 +3,24 @@ import { createEventBus } from '../../infra/local/event-bus.ts';
 import type { LambdaHost } from '../../infra/local/lambda.ts';
 
 /** A host with one bus rule that records what it is given; no handler files are loaded. */
-function fakeHost(received: unknown[]): LambdaHost {
+function fakeHost(received: unknown[], byRule: Record<string, unknown[]> = {}): LambdaHost {
   return {
     functions: {},
-    invoke: async (_name, event) => {
+    invoke: async (name, event) => {
       received.push(event);
+      byRule[name] = [...(byRule[name] ?? []), event];
     },
     byTrigger: ((kind: string) =>
       kind === 'bus'
-        ? [{ name: 'rule', spec: {}, trigger: { kind: 'bus', detailTypes: ['customer.changed'] } }]
-        : []) as LambdaHost['byTrigger'],
+        ? [
+            { name: 'rule', spec: {}, trigger: { kind: 'bus', detailTypes: ['customer.changed'] } },
+            {
+              name: 'ses',
+              spec: {},
+              trigger: { kind: 'bus', source: 'aws.ses', detailTypes: ['Email Bounced'] },
+            },
+          ]
+        : []) as unknown as LambdaHost['byTrigger'],
     missingEntries: () => [],
   };
 }
@@ -111,5 +119,32 @@ describe('the local event bus', () => {
     // Assess
     expect(other).toMatchObject({ statusCode: 400, errorType: 'UnknownOperationException' });
     expect(tooMany).toMatchObject({ statusCode: 400, errorType: 'ValidationException' });
+  });
+
+  it('delivers an injected AWS service event to the rule of its source only, and refuses what is not one', async () => {
+    // Prepare
+    const byRule: Record<string, unknown[]> = {};
+    const bus = createEventBus({ host: fakeHost([], byRule), busName: 'cohort-local', log: silent });
+    const bounce = { source: 'aws.ses', 'detail-type': 'Email Bounced', detail: { eventType: 'Bounce' } };
+
+    // Act
+    const injected = bus.inject(bounce);
+    const sameTypeOtherSource = bus.handle(
+      'AWSEvents.PutEvents',
+      put([{ EventBusName: 'cohort-local', Source: 'cohort', DetailType: 'Email Bounced', Detail: '{}' }]),
+    );
+    const notAws = bus.inject({ ...bounce, source: 'cohort' });
+    const noDetail = bus.inject({ source: 'aws.ses', 'detail-type': 'Email Bounced' });
+    await bus.idle();
+
+    // Assess
+    expect('event' in injected && injected.event.source).toBe('aws.ses');
+    expect(sameTypeOtherSource.body).toMatchObject({ FailedEntryCount: 0 });
+    expect(byRule.ses).toEqual([
+      expect.objectContaining({ source: 'aws.ses', detail: { eventType: 'Bounce' } }),
+    ]);
+    expect(byRule.rule).toBeUndefined();
+    expect(notAws).toEqual({ error: 'source must be aws.*' });
+    expect(noDetail).toEqual({ error: 'detail must be a JSON object' });
   });
 });

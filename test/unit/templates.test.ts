@@ -157,7 +157,7 @@ describe('template rendering', () => {
 
     // Assess
     await expect(missing).rejects.toMatchObject({
-      errors: [{ path: 'event/orderId', message: 'is required by the template' }],
+      errors: [{ path: 'event.orderId', message: 'is required by the template' }],
     });
     await expect(noChannel).rejects.toBeInstanceOf(UnprocessableError);
   });
@@ -198,13 +198,13 @@ describe('template validation', () => {
 
     // Assess
     expect(problems.map((p) => p.path)).toEqual([
-      'content/email/subject',
-      'content/email/html',
-      'content/email/text',
-      'content/sms/body',
-      'content/sms/body',
-      'locales/zh/push/title',
-      'locales/zh/push/body',
+      'content.email.subject',
+      'content.email.html',
+      'content.email.text',
+      'content.sms.body',
+      'content.sms.body',
+      'locales.zh.push.title',
+      'locales.zh.push.body',
     ]);
     expect(problems[0]?.message).toMatch(/"custmer.name" is not a variable/);
     expect(problems[1]?.message).toMatch(/"event.unknown" is not declared/);

@@ -21,6 +21,8 @@ export const SegmentRun = new Entity({
     exited: { type: 'any', required: true },
     startedAt: { type: 'string', required: true },
     finishedAt: { type: 'string' },
+    /** Set by the one page delivery that finishes the run (recounts, size points) before it completes. */
+    finishing: { type: 'boolean' },
     error: { type: 'string' },
     expiresAt: { type: 'number', required: true },
   },

@@ -11,7 +11,7 @@ export const Segment = new Entity({
     segmentId: { type: 'string', required: true },
     name: { type: 'string', required: true },
     description: { type: 'string' },
-    kind: { type: ['rule', 'static'] as const, required: true },
+    kind: { type: ['dynamic', 'static'] as const, required: true },
     /** The rule tree as given (validated by shared/segments); absent for static segments. */
     rule: { type: 'any' },
     status: { type: ['active', 'archived'] as const, required: true },
@@ -23,17 +23,16 @@ export const Segment = new Entity({
     version: { type: 'number', required: true },
     createdAt: { type: 'string', required: true },
     updatedAt: { type: 'string', required: true },
-    /** Constant partition of the listing index: segments are few and rarely written. */
-    listKey: { type: 'string', required: true, default: 'ALL', readOnly: true },
   },
   indexes: {
     byId: {
       pk: { field: 'pk', composite: ['segmentId'], template: 'SEG#${segmentId}', casing: 'none' },
       sk: { field: 'sk', composite: [], template: 'SEGMENT', casing: 'none' },
     },
+    // One partition for the listing: segments are few and rarely written.
     all: {
       index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['listKey'], template: 'SEGMENTS#${listKey}', casing: 'none' },
+      pk: { field: 'gsi1pk', composite: [], template: 'SEGMENTS', casing: 'none' },
       sk: { field: 'gsi1sk', composite: ['segmentId'], template: '${segmentId}', casing: 'none' },
     },
   },

@@ -1,7 +1,14 @@
 import { Entity } from 'electrodb';
 import { channels } from './consent.ts';
 
-export const suppressionReasons = ['hard_bounce', 'complaint', 'manual', 'unsubscribed_all'] as const;
+// carrier_opt_out: the recipient replied STOP (End User Messaging reports OPT_OUT for the number).
+export const suppressionReasons = [
+  'hard_bounce',
+  'complaint',
+  'manual',
+  'unsubscribed_all',
+  'carrier_opt_out',
+] as const;
 export type SuppressionReason = (typeof suppressionReasons)[number];
 
 /**

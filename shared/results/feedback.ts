@@ -1,0 +1,249 @@
+import { randomInt } from 'node:crypto';
+import type { SendResult } from '../channels/types.ts';
+import { putSuppression } from '../consent/suppression.ts';
+import { ValidationError } from '../platform/errors.ts';
+import { log } from '../platform/log.ts';
+import type { SuppressionReason } from '../store/entities/suppression.ts';
+import { store } from '../store/service.ts';
+import { applyFeedback, type Feedback } from './outcome.ts';
+import { type MessageRef, NONE } from './ref.ts';
+
+/**
+ * Counter shards per (source, run, variant, tier, channel, metric): concurrent transactions that touch
+ * the same item conflict, so the shards are there for contention as much as for partition throughput.
+ */
+export const COUNTER_SHARDS = 16;
+const ATTEMPTS = 20;
+
+export interface Dimensions {
+  source: string;
+  run: string;
+  variant: string;
+  tier: string;
+  channel: MessageRef['channel'];
+}
+
+export function dimensionsOf(ref: MessageRef): Dimensions {
+  return {
+    source: ref.source,
+    run: ref.run ?? NONE,
+    variant: ref.variant ?? NONE,
+    tier: ref.tier ?? NONE,
+    channel: ref.channel,
+  };
+}
+
+type TransactionEntities = Parameters<Parameters<ReturnType<typeof store>['transaction']['write']>[0]>[0];
+
+/** Counter updates of a transaction: one random shard per metric. */
+export function counterAdds(
+  resultCounter: TransactionEntities['resultCounter'],
+  dimensions: Dimensions,
+  amounts: Record<string, number>,
+) {
+  return Object.entries(amounts).map(([metric, n]) =>
+    resultCounter
+      .update({ ...dimensions, metric, shard: randomInt(COUNTER_SHARDS) })
+      .add({ n })
+      .commit(),
+  );
+}
+
+async function backOff(attempt: number) {
+  await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+}
+
+/**
+ * Applies one piece of feedback to a message's outcome and counts the metrics it stands for, each once
+ * per message: the outcome (with the metrics counted so far, under a version) and the counter shards are
+ * written in one transaction, so a duplicate or a concurrent event can neither count twice nor lose a
+ * count. Answers `duplicate` when the feedback changes nothing.
+ */
+export async function recordFeedback(ref: MessageRef, feedback: Feedback): Promise<'recorded' | 'duplicate'> {
+  const { messageOutcome } = store().entities;
+  const key = { customerId: ref.customerId, source: ref.source, channel: ref.channel };
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (attempt > 0) await backOff(attempt);
+    const existing = (await messageOutcome.get(key).go({ consistent: true })).data;
+    const change = applyFeedback(existing ?? {}, feedback);
+    if (!change.changed) return 'duplicate';
+    const now = new Date().toISOString();
+    // The first writer's dimensions stay: a later piece of feedback (an unsubscribe link) may know less.
+    const dimensions = existing
+      ? {
+          source: ref.source,
+          run: existing.run,
+          variant: existing.variant,
+          tier: existing.tier,
+          channel: ref.channel,
+        }
+      : dimensionsOf(ref);
+    const fields = {
+      ...(change.status !== undefined && { status: change.status }),
+      ...(change.statusAt !== undefined && { statusAt: change.statusAt }),
+      ...(change.statusChanged && feedback.detail !== undefined && { detail: feedback.detail }),
+      ...(feedback.providerMessageId !== undefined && { providerMessageId: feedback.providerMessageId }),
+      ...(feedback.responseStatus !== undefined && { responseStatus: feedback.responseStatus }),
+      ...(feedback.latencyMs !== undefined && { latencyMs: feedback.latencyMs }),
+      ...(ref.messageId !== undefined && !existing?.messageId && { messageId: ref.messageId }),
+      ...(change.openedAt !== undefined && { openedAt: change.openedAt }),
+      ...(change.lastOpenAt !== undefined && { lastOpenAt: change.lastOpenAt }),
+      ...(change.lastClickAt !== undefined && { lastClickAt: change.lastClickAt }),
+      updatedAt: now,
+    };
+    const counts = Object.fromEntries(change.newMetrics.map((m) => [m, 1]));
+    const result = await store()
+      .transaction.write(({ messageOutcome: outcome, resultCounter }) => [
+        existing
+          ? outcome
+              .patch(key)
+              .set(fields)
+              .add({ version: 1, ...(change.newMetrics.length > 0 && { counted: change.newMetrics }) })
+              .where(({ version }, { eq }) => eq(version, existing.version))
+              .commit()
+          : outcome
+              .create({
+                ...key,
+                run: dimensions.run,
+                variant: dimensions.variant,
+                tier: dimensions.tier,
+                ...fields,
+                ...(change.newMetrics.length > 0 && { counted: change.newMetrics }),
+                createdAt: now,
+                version: 1,
+              })
+              .commit(),
+        ...counterAdds(resultCounter, dimensions, counts),
+      ])
+      .go();
+    if (!result.canceled) return 'recorded';
+    log.debug('outcome transaction collided; retrying', {
+      source: ref.source,
+      channel: ref.channel,
+      codes: result.data.map((d) => d.code),
+    });
+  }
+  throw new Error(`Could not record ${feedback.kind} for a ${ref.channel} message of ${ref.source}`);
+}
+
+/**
+ * Adds an address to the suppression list because of what a provider reported, naming the message it
+ * came from. An address the list cannot hold (malformed) is logged and left: a retry would not fix it.
+ */
+export async function suppressFromFeedback(
+  channel: MessageRef['channel'],
+  address: string,
+  reason: SuppressionReason,
+  source: string,
+  reference: string,
+): Promise<void> {
+  try {
+    await putSuppression(channel, address, { reason, source, detail: reference });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    log.warn('feedback names an address the suppression list cannot hold', { channel, reason, reference });
+  }
+}
+
+/** How long a message id resolves to its message: as long as opens, clicks and complaints come in. */
+const MESSAGE_REF_DAYS = 400;
+
+/**
+ * Registers a message before its channel is called, so feedback that names only the message id (SES
+ * tags, the Pinpoint Context) finds its ledger key and result dimensions. Idempotent: a retry writes
+ * the same item.
+ */
+export async function registerMessage(ref: MessageRef & { messageId: string }): Promise<void> {
+  await store()
+    .entities.messageRef.put({
+      messageId: ref.messageId,
+      customerId: ref.customerId,
+      source: ref.source,
+      channel: ref.channel,
+      ...(ref.run !== undefined && { run: ref.run }),
+      ...(ref.variant !== undefined && { variant: ref.variant }),
+      ...(ref.tier !== undefined && { tier: ref.tier }),
+      expiresAt: Math.floor(Date.now() / 1000) + MESSAGE_REF_DAYS * 86_400,
+    })
+    .go();
+}
+
+/** The message a message id stands for, read consistently (feedback may follow the send by a second). */
+export async function messageRef(messageId: string): Promise<MessageRef | undefined> {
+  const item = (await store().entities.messageRef.get({ messageId }).go({ consistent: true })).data;
+  if (!item) return undefined;
+  return {
+    messageId,
+    customerId: item.customerId,
+    source: item.source,
+    channel: item.channel,
+    run: item.run,
+    variant: item.variant,
+    tier: item.tier,
+  };
+}
+
+/** Provider statuses of Pinpoint SendMessages (per address) that settle a message's fate. */
+const pinpointFinal: Record<string, Feedback['kind']> = {
+  SUCCESSFUL: 'delivery',
+  PERMANENT_FAILURE: 'failure',
+  OPT_OUT: 'opt_out',
+};
+
+/**
+ * Records what a channel answered for one message at send time: Pinpoint's per-address delivery status
+ * for push and SMS (an SMS opt-out also suppresses the number), a webhook's HTTP status and latency, an
+ * email accepted by SES (its later fate comes through SES events). Throttled and retryable failures
+ * record nothing: the sender tries again.
+ */
+export async function recordSendResult(
+  ref: MessageRef,
+  address: string,
+  result: SendResult,
+  at = new Date(),
+): Promise<'recorded' | 'duplicate' | 'ignored'> {
+  const base = {
+    at: at.toISOString(),
+    providerMessageId: result.providerMessageId,
+    detail: result.detail,
+    responseStatus: result.httpStatus,
+    latencyMs: result.latencyMs,
+  };
+  let kind: Feedback['kind'] | undefined;
+  if ((ref.channel === 'sms' || ref.channel === 'push') && result.providerStatus) {
+    kind = pinpointFinal[result.providerStatus];
+  } else if (result.status === 'accepted') {
+    kind = ref.channel === 'webhook' ? 'delivery' : 'send';
+  } else if (result.status === 'rejected' || (result.status === 'failed' && !result.retryable)) {
+    kind = 'failure';
+  }
+  if (!kind) return 'ignored';
+  if (kind === 'opt_out' && ref.channel === 'sms') {
+    await suppressFromFeedback('sms', address, 'carrier_opt_out', 'pinpoint', reference(ref, result));
+  }
+  return recordFeedback(ref, { kind, ...base });
+}
+
+function reference(ref: MessageRef, result: SendResult): string {
+  return [
+    ref.source,
+    ref.messageId && `message ${ref.messageId}`,
+    result.providerMessageId && `provider ${result.providerMessageId}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** The planner's and the gate's part of the results: targeted, and excluded by reason, once per message. */
+export function recordTargeted(ref: MessageRef, at = new Date()): Promise<'recorded' | 'duplicate'> {
+  return recordFeedback(ref, { kind: 'target', at: at.toISOString() });
+}
+
+export function recordExcluded(ref: MessageRef, reason: string, at = new Date()) {
+  return recordFeedback(ref, { kind: 'exclude', reason, at: at.toISOString() });
+}
+
+/** An unsubscribe through a message's link counts against the source that sent it, once per message. */
+export function recordUnsubscribe(ref: MessageRef, at = new Date()): Promise<'recorded' | 'duplicate'> {
+  return recordFeedback(ref, { kind: 'unsubscribe', at: at.toISOString() });
+}
