@@ -41,8 +41,8 @@ export async function run(args: string[]): Promise<void> {
 
 async function measure(_stack: LocalStack, options: typeof defaults): Promise<void> {
   const harness = await import('../test/support/send-harness.ts');
-  const { interimGate } = await import('../shared/campaigns/gate.ts');
-  const { interimAdapters } = await import('../shared/campaigns/channels.ts');
+  const { deliveryGate } = await import('../shared/campaigns/deps.ts');
+  const { channelAdapters } = await import('../shared/channels/index.ts');
   const { configuredRates, rateLimiter } = await import('../shared/campaigns/rate-limit.ts');
   const { documentClient } = await import('../shared/platform/aws.ts');
   const { sqsClient } = await import('../shared/platform/sqs.ts');
@@ -69,12 +69,12 @@ async function measure(_stack: LocalStack, options: typeof defaults): Promise<vo
   const counted = <F extends (...a: never[]) => Promise<unknown>>(f: F) =>
     ((...a: Parameters<F>) => inGate.run(true, () => f(...a))) as unknown as F;
   const gate = {
-    admit: counted(interimGate.admit),
-    evaluate: counted(interimGate.evaluate),
-    confirmSent: counted(interimGate.confirmSent),
-    confirmFailed: counted(interimGate.confirmFailed),
+    admit: counted(deliveryGate.admit),
+    evaluate: counted(deliveryGate.evaluate),
+    confirmSent: counted(deliveryGate.confirmSent),
+    confirmFailed: counted(deliveryGate.confirmFailed),
   };
-  const deps = { gate, adapters: interimAdapters(), limiter: rateLimiter(await configuredRates()) };
+  const deps = { gate, adapters: channelAdapters(), limiter: rateLimiter(await configuredRates()) };
 
   // Pipeline: from the start message to the run's completion.
   const started = performance.now();

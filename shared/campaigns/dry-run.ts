@@ -2,7 +2,7 @@ import { readCustomer } from '../customers/service.ts';
 import type { Channel } from '../store/entities/consent.ts';
 import { store } from '../store/service.ts';
 import { chooseVariant, inHoldout } from './audience.ts';
-import { interimGate, type SendGate } from './gate.ts';
+import { deliveryGate, type SendGate } from './deps.ts';
 import { type Audience, type CampaignItem, sourceOf, type Variant } from './pipeline.ts';
 import { estimateAudience } from './service.ts';
 
@@ -52,7 +52,7 @@ async function* audienceOf(audience: Audience, limit: number) {
 export async function dryRun(
   campaign: CampaignItem,
   sample = DEFAULT_SAMPLE,
-  gate: SendGate = interimGate,
+  gate: SendGate = deliveryGate,
 ): Promise<DryRunReport> {
   const audience = campaign.audience as Audience;
   const variants = campaign.variants as Variant[];

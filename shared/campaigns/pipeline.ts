@@ -10,6 +10,8 @@ import { config, tableNameFromEnv } from '../platform/config.ts';
 import { newId, shardOf } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { sqsClient } from '../platform/sqs.ts';
+import { recordExcluded, recordSendResult, recordTargeted, registerMessage } from '../results/feedback.ts';
+import { type MessageRef, refTags } from '../results/ref.ts';
 import type { Campaign } from '../store/entities/campaign.ts';
 import { RUN_COUNTER_SHARDS } from '../store/entities/campaign-run-counter.ts';
 import type { Channel } from '../store/entities/consent.ts';
@@ -17,7 +19,7 @@ import { store } from '../store/service.ts';
 import { render } from '../templates/render.ts';
 import { countSms } from '../templates/sms.ts';
 import { chooseVariant, inHoldout } from './audience.ts';
-import type { SendGate } from './gate.ts';
+import type { SendGate } from './deps.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 /**
@@ -355,7 +357,14 @@ function toMessage(
   channel: Channel,
   address: string,
   rendered: Awaited<ReturnType<typeof render>>['content'],
-  base: { messageId: string; customerId: string; campaignId: string; variantId: string; source: string },
+  base: {
+    messageId: string;
+    customerId: string;
+    campaignId: string;
+    variantId: string;
+    source: string;
+    tags?: Record<string, string>;
+  },
   variant: Variant,
 ): OutboundMessage {
   switch (rendered.channel) {
@@ -410,6 +419,7 @@ async function prepare(
   answer: Extract<GateAnswer, { outcome: 'send' }>,
   source: string,
   deps: Pick<PipelineDeps, 'gate' | 'limiter'>,
+  tags: Record<string, string> | undefined,
 ): Promise<OutboundMessage | 'throttled'> {
   const channel = answer.channel;
   const template = {
@@ -446,6 +456,7 @@ async function prepare(
       campaignId: campaign.campaignId,
       variantId: variant.id,
       source,
+      ...(tags && { tags }),
     },
     variant,
   );
@@ -466,13 +477,30 @@ export async function sendOne(
   options: { test?: boolean } = {},
 ): Promise<SendOutcome | { throttled: number }> {
   const audience = campaign.audience as Audience;
+  const order = campaign.channels as Channel[];
+  // Results are per campaign, an occurrence of a recurring one is its run; test sends count nowhere.
+  const ref = (channel: Channel, more: Partial<MessageRef> = {}): MessageRef => ({
+    source: `campaign:${campaign.campaignId}`,
+    customerId,
+    channel,
+    ...(runId !== campaign.campaignId && { run: runId }),
+    ...more,
+  });
+  const excluded = async (channel: Channel, reason: string, more: Partial<MessageRef> = {}) => {
+    if (!options.test) await withRetries('recordExcluded', () => recordExcluded(ref(channel, more), reason));
+  };
   if (!options.test && inHoldout(campaign.campaignId, customerId, audience.holdoutPercent)) {
+    await excluded(order[0] as Channel, 'holdout');
     return { outcome: 'holdout' };
   }
   const customer = await readCustomer(customerId);
   const variants = campaign.variants as Variant[];
   const variant = chooseVariant(campaign.campaignId, customerId, customer?.tier ?? undefined, variants);
-  if (!variant) return { outcome: 'skipped:no_variant_for_tier' };
+  if (!variant) {
+    await excluded(order[0] as Channel, 'no_variant_for_tier');
+    return { outcome: 'skipped:no_variant_for_tier' };
+  }
+  const dims = { variant: variant.id, ...(customer?.tier && { tier: customer.tier }) };
   const source = options.test ? `test:${campaign.campaignId}:${runId}` : sourceOf(campaign.campaignId, runId);
   const answer: GateAnswer = await deps.gate.admit({
     source: options.test ? { kind: 'transactional', id: source } : { kind: 'campaign', id: source },
@@ -490,18 +518,27 @@ export async function sendOne(
     },
   });
   if (answer.outcome === 'skip') {
-    return { outcome: `skipped:${answer.skipped[0]?.reason ?? 'unknown'}`, variant: variant.id };
+    const first = answer.skipped[0];
+    await excluded(first?.channel ?? (order[0] as Channel), first?.reason ?? 'unknown', dims);
+    return { outcome: `skipped:${first?.reason ?? 'unknown'}`, variant: variant.id };
   }
   if (answer.outcome === 'duplicate')
     return { outcome: 'duplicate', variant: variant.id, channel: answer.channel };
   if (answer.outcome === 'defer')
     return { outcome: 'deferred', variant: variant.id, channel: answer.channel };
   const channel = answer.channel;
+  const messageRef = ref(channel, { ...dims, messageId: answer.ticket.attemptId });
+  const tags = options.test ? undefined : refTags(messageRef);
   let message: OutboundMessage;
   try {
-    const prepared = await prepare(campaign, variant, customer, customerId, answer, source, deps);
+    const prepared = await prepare(campaign, variant, customer, customerId, answer, source, deps, tags);
     if (prepared === 'throttled') return { throttled: 1 };
     message = prepared;
+    // Before the channel call: feedback that names only the message id must find it.
+    if (!options.test) {
+      await registerMessage({ ...messageRef, messageId: message.messageId });
+      await recordTargeted(messageRef);
+    }
   } catch (error) {
     // Between the reservation and the channel call nothing may be lost: a failure here (a rate-limit
     // write, a template error) hands the reservation back, so a redelivery sends instead of answering
@@ -512,8 +549,13 @@ export async function sendOne(
     throw error;
   }
   const result: SendResult = await deps.adapters[channel].send(message as never);
+  const recordResult = async () => {
+    if (!options.test)
+      await withRetries('recordSendResult', () => recordSendResult(messageRef, answer.address, result));
+  };
   if (result.status === 'accepted') {
     await withRetries('confirmSent', () => deps.gate.confirmSent(answer.ticket, result.providerMessageId));
+    await recordResult();
     return { outcome: 'sent', variant: variant.id, channel };
   }
   if (result.status === 'throttled' || (result.status === 'failed' && result.retryable)) {
@@ -525,6 +567,7 @@ export async function sendOne(
   await withRetries('confirmFailed', () =>
     deps.gate.confirmFailed(answer.ticket, { detail: result.detail, retryable: false }),
   );
+  await recordResult();
   return { outcome: `failed:${result.status}`, variant: variant.id, channel };
 }
 

@@ -1,6 +1,6 @@
+import { channelAdapters } from '../channels/index.ts';
 import { newId } from '../platform/ids.ts';
-import { interimAdapters } from './channels.ts';
-import { interimGate } from './gate.ts';
+import { deliveryGate } from './deps.ts';
 import { type CampaignItem, sendOne } from './pipeline.ts';
 import { configuredRates, rateLimiter } from './rate-limit.ts';
 
@@ -13,8 +13,8 @@ import { configuredRates, rateLimiter } from './rate-limit.ts';
 export async function testSend(campaign: CampaignItem) {
   const testId = newId();
   const deps = {
-    gate: interimGate,
-    adapters: interimAdapters(),
+    gate: deliveryGate,
+    adapters: channelAdapters(),
     limiter: rateLimiter(await configuredRates()),
   };
   const recipients = [];

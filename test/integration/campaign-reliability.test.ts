@@ -20,8 +20,8 @@ process.env.SEND_RATE_EMAIL = '100000';
 process.env.SEND_RATE_SMS_PARTS = '2000';
 const harness = await import('../support/send-harness.ts');
 const { seededRandom } = await import('../../shared/scoring/numeric.ts');
-const { interimGate } = await import('../../shared/campaigns/gate.ts');
-const { interimAdapters } = await import('../../shared/campaigns/channels.ts');
+const { deliveryGate } = await import('../../shared/campaigns/deps.ts');
+const { channelAdapters } = await import('../../shared/channels/index.ts');
 const { configuredRates, rateLimiter } = await import('../../shared/campaigns/rate-limit.ts');
 const { replayDeadLetters } = await import('../../shared/campaigns/dlq.ts');
 const { sqsClient } = await import('../../shared/platform/sqs.ts');
@@ -53,8 +53,8 @@ describe('the send pipeline under faults', () => {
       let faultsOn = true;
       const dynamo = await harness.injectDynamoFaults(() => (faultsOn ? faults.dynamoWrite : 0), random);
       const deps = {
-        gate: interimGate,
-        adapters: harness.throttling(interimAdapters(), faults.throttle, random),
+        gate: deliveryGate,
+        adapters: harness.throttling(channelAdapters(), faults.throttle, random),
         limiter: rateLimiter(await configuredRates()),
       };
       for (const campaignId of campaigns) {
@@ -107,8 +107,9 @@ describe('the send pipeline under faults', () => {
         for (const to of m.destination.to) count(`${campaignId}|${byEmail.get(to.toLowerCase())}|email`);
       }
       for (const m of sms.messages) {
-        if (!m.context?.campaign || !campaigns.includes(m.context.campaign)) continue;
-        count(`${m.context.campaign}|${m.context.customer}|sms`);
+        const campaignId = m.context?.campaignId ?? '';
+        if (!campaigns.includes(campaignId)) continue;
+        count(`${campaignId}|${m.context?.customerId}|sms`);
       }
       const duplicates = [...records].filter(([, n]) => n > 1);
       const allowed = new Set(

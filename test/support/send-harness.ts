@@ -389,7 +389,7 @@ export async function runWorkers(options: {
   return stats;
 }
 
-/** Raw ledger entries of the interim gate for the given sources (one scan of the table). */
+/** The send gate's ledger entries of the given campaign sources (one scan of the table). */
 export async function ledgerEntries(sources: string[]) {
   const { documentClient, tableNameFromEnv } = await env();
   const entries: { source: string; customerId: string; channel: string; state: string }[] = [];
@@ -398,19 +398,18 @@ export async function ledgerEntries(sources: string[]) {
     const page = await documentClient().send(
       new ScanCommand({
         TableName: tableNameFromEnv(),
-        FilterExpression: 'begins_with(pk, :p)',
-        ExpressionAttributeValues: { ':p': 'LEDGER#campaign:' },
+        // The send gate's ledger (deliveryEntry): `CUST#<customerId>` / `DLV#campaign:<source>#<channel>`.
+        FilterExpression: 'begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':p': 'DLV#campaign:' },
         ExclusiveStartKey,
       }),
     );
     for (const item of page.Items ?? []) {
-      const [, rest = ''] = String(item.pk).split('LEDGER#campaign:');
-      const cut = rest.lastIndexOf('#');
-      const source = rest.slice(0, cut);
+      const source = String(item.source).replace(/^campaign:/, '');
       if (!sources.includes(source)) continue;
       entries.push({
         source,
-        customerId: rest.slice(cut + 1),
+        customerId: String(item.customerId),
         channel: String(item.channel),
         state: String(item.state),
       });
