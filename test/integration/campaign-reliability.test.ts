@@ -31,7 +31,7 @@ interface Stored {
   emails: { subject: string; destination: { to: string[] } }[];
 }
 interface Recorded {
-  messages: { address: string; context?: Record<string, string> }[];
+  messages: { address: string; addressContext?: Record<string, string> }[];
 }
 
 describe('the send pipeline under faults', () => {
@@ -107,9 +107,10 @@ describe('the send pipeline under faults', () => {
         for (const to of m.destination.to) count(`${campaignId}|${byEmail.get(to.toLowerCase())}|email`);
       }
       for (const m of sms.messages) {
-        const campaignId = m.context?.campaignId ?? '';
+        // The Pinpoint adapter puts Cohort's ids in each address's own Context.
+        const campaignId = m.addressContext?.campaignId ?? '';
         if (!campaigns.includes(campaignId)) continue;
-        count(`${campaignId}|${m.context?.customerId}|sms`);
+        count(`${campaignId}|${m.addressContext?.customerId}|sms`);
       }
       const duplicates = [...records].filter(([, n]) => n > 1);
       const allowed = new Set(
