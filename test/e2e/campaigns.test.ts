@@ -103,6 +103,7 @@ describe('campaigns over HTTP', () => {
       120_000,
     );
     const audit = await call('GET', `${path}/audit`);
+    const results = await call('GET', `/v1/results/campaign/${id}`);
     const pauseCompleted = await call('POST', `${path}/pause`);
 
     // Assess
@@ -125,6 +126,8 @@ describe('campaigns over HTTP', () => {
     expect(done.run).toMatchObject({ status: 'completed', recipients: 30, messagesDone: done.run.messages });
     expect(done.run.counts['o:sent']).toBe(30);
     expect((done.run.counts['v:a'] ?? 0) + (done.run.counts['v:b'] ?? 0)).toBe(30);
+    // Results through shared/results: the 30 of the run, not the 2 of the test send; SMS delivered at send.
+    expect(results.body.total.counts).toMatchObject({ targeted: 30, sent: 30, delivered: 15 });
     expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual([
       'created',
       'edited',
