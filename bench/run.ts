@@ -20,6 +20,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   import: () => import('./import.ts'),
   'aggregate-latency': () => import('./aggregate-latency.ts'),
   rescoring: () => import('./rescoring.ts'),
+  'send-pipeline': () => import('./send-pipeline.ts'),
   'segment-latency': () => import('./segment-latency.ts'),
   'segment-evaluator': () => import('./segment-evaluator.ts'),
   'segment-recompute': () => import('./segment-recompute.ts'),

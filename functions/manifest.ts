@@ -4,7 +4,7 @@
  * runtime (infra/local/) serves the same routes, polls the same queues and fires the same schedules.
  */
 
-export type Scope = 'ingest' | 'read' | 'write' | 'admin';
+export type Scope = 'ingest' | 'read' | 'write' | 'approve' | 'admin';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type TableAccess = 'read' | 'readwrite';
 export type BucketAccess = 'read' | 'readwrite';
@@ -50,6 +50,19 @@ export const queues = {
     // Six times the worker's timeout.
     visibilityTimeoutSeconds: 720,
     maxReceiveCount: 5,
+  },
+  'campaign-plan': {
+    description:
+      'Campaign runs: start (one message per include segment shard), then one page of members each',
+    // Six times the planner's timeout.
+    visibilityTimeoutSeconds: 360,
+    maxReceiveCount: 5,
+  },
+  send: {
+    description: 'Recipients of a campaign run, up to 50 a message, for the send workers',
+    // Six times the send worker's timeout; throttled remainders come back as new delayed messages.
+    visibilityTimeoutSeconds: 360,
+    maxReceiveCount: 8,
   },
   segments: {
     description: 'Segment recomputations: plan, then one page of customers of a scan segment per message',
@@ -617,6 +630,73 @@ export const functions = {
     description: 'Folds orders and refunds from the table stream into per-customer purchase aggregates',
     trigger: { kind: 'stream', batchSize: 100, maxBatchingWindowSeconds: 1, startingPosition: 'LATEST' },
     resources: { table: 'readwrite' },
+    timeoutSeconds: 60,
+  },
+  campaignsCreate: {
+    entry: 'functions/http/campaigns-create.ts',
+    description: 'Creates a campaign draft: audience, variants per channel, schedule',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/campaigns', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  campaignsList: {
+    entry: 'functions/http/campaigns-list.ts',
+    description: 'Lists campaigns, newest first',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/campaigns', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  campaignsGet: {
+    entry: 'functions/http/campaigns-get.ts',
+    description: 'A campaign with the progress and counts of its current run',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/campaigns/{campaignId}', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  campaignsPatch: {
+    entry: 'functions/http/campaigns-patch.ts',
+    description: 'Edits a draft campaign with a merge patch under If-Match',
+    trigger: { kind: 'http', method: 'PATCH', path: '/v1/campaigns/{campaignId}', scope: 'write' },
+    resources: { table: 'readwrite' },
+  },
+  campaignsAudit: {
+    entry: 'functions/http/campaigns-audit.ts',
+    description: 'Every transition and edit of a campaign: who, when, from and to',
+    trigger: { kind: 'http', method: 'GET', path: '/v1/campaigns/{campaignId}/audit', scope: 'read' },
+    resources: { table: 'read' },
+  },
+  campaignsAct: {
+    entry: 'functions/http/campaigns-act.ts',
+    description:
+      'Lifecycle actions (submit, approve, reject, schedule, pause, resume, cancel), test send, dry run',
+    trigger: { kind: 'http', method: 'POST', path: '/v1/campaigns/{campaignId}/{action}', scope: 'write' },
+    resources: { table: 'readwrite', queues: { 'campaign-plan': 'send' }, ses: 'send', pinpoint: 'send' },
+    timeoutSeconds: 29,
+  },
+  campaignScheduler: {
+    entry: 'functions/schedule/campaign-scheduler.ts',
+    description: 'Starts the runs of scheduled campaigns that are due (one-off, local-time and recurring)',
+    trigger: { kind: 'schedule', expression: 'rate(1 minute)', description: 'Start due campaign runs' },
+    resources: { table: 'readwrite', queues: { 'campaign-plan': 'send' } },
+  },
+  campaignPlanner: {
+    entry: 'functions/queue/campaign-planner.ts',
+    description: 'Plans a campaign run: lists segment members shard by shard and enqueues them to send',
+    trigger: { kind: 'queue', queue: 'campaign-plan', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    resources: { table: 'readwrite', queues: { 'campaign-plan': 'send', send: 'send' } },
+    timeoutSeconds: 60,
+  },
+  sendWorker: {
+    // With the campaign functions: the send queue serves campaigns (and later automations) alike.
+    group: 'campaign',
+    entry: 'functions/queue/send-worker.ts',
+    description:
+      'Sends a message of recipients: gate, rate limit, channel, confirmation; throttled rest re-queued',
+    trigger: { kind: 'queue', queue: 'send', batchSize: 5, maxBatchingWindowSeconds: 1 },
+    resources: {
+      table: 'readwrite',
+      queues: { send: 'send' },
+      ses: 'send',
+      pinpoint: 'send',
+      linkSecret: 'read',
+    },
     timeoutSeconds: 60,
   },
   sesEvents: {

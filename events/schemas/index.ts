@@ -181,6 +181,39 @@ export const segmentMessage = z.discriminatedUnion('kind', [
 ]);
 export type SegmentMessage = z.output<typeof segmentMessage>;
 
+/** SQS `campaign-plan` body: start a campaign run, or list one page of one shard of an include segment. */
+export const campaignPlanMessage = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('start'),
+    campaignId: z.string().check(z.minLength(1)),
+    runId: z.string().check(z.minLength(1)),
+  }),
+  z.strictObject({
+    kind: z.literal('page'),
+    campaignId: z.string().check(z.minLength(1)),
+    runId: z.string().check(z.minLength(1)),
+    /** Position of the segment in the campaign's include list: a customer in several is sent from the first. */
+    include: z.number().check(z.int(), z.minimum(0)),
+    shard: z.number().check(z.int(), z.minimum(0)),
+    page: z.number().check(z.int(), z.minimum(0)),
+    cursor: z.optional(z.string()),
+  }),
+]);
+export type CampaignPlanMessage = z.output<typeof campaignPlanMessage>;
+
+/**
+ * SQS `send` body: up to 50 recipients of one campaign run. `id` is stable across redeliveries and
+ * re-enqueued remainders (after throttling), so each message is counted once.
+ */
+export const sendMessage = z.strictObject({
+  campaignId: z.string().check(z.minLength(1)),
+  runId: z.string().check(z.minLength(1)),
+  id: z.string().check(z.minLength(1)),
+  recipients: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100)),
+  /** Throttle back-offs so far; the next delay doubles. */
+  backoffs: z._default(z.number().check(z.int(), z.minimum(0)), 0),
+});
+export type SendQueueMessage = z.input<typeof sendMessage>;
 /**
  * Bus `aws.ses` events (detail types `Email Sent`, `Email Delivered`, `Email Bounced`, `Email Complaint
  * Received`, `Email Rejected`, `Email Opened`, `Email Clicked`, `Email Delivery Delayed`, `Email Rendering

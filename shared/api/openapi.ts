@@ -2,6 +2,15 @@ import { toJSONSchema } from 'zod/v4/core';
 import { type FunctionName, functions } from '../../functions/manifest.ts';
 import { apiKeyCreateSchema, apiKeyIdParams, apiKeySchema } from '../apikeys/schema.ts';
 import {
+  campaignActionBody,
+  campaignActionParams,
+  campaignCreateSchema,
+  campaignIdParams,
+  campaignListQuery,
+  campaignPatchSchema,
+  campaignSchema,
+} from '../campaigns/schema.ts';
+import {
   consentsPutSchema,
   consentsView,
   suppressionParams,
@@ -803,6 +812,73 @@ export const routeDocs: Record<HttpFunctionName, RouteDoc> = {
     responses: {
       200: { description: 'The revoked key', schema: apiKeySchema },
       404: { description: 'No such key' },
+    },
+  },
+  campaignsCreate: {
+    summary: 'Create a campaign draft',
+    description:
+      'A campaign names its audience (include and exclude segments, a holdout percentage), its channel order with fallback, its variants (content per channel; tiers for per-tier messages; weights for A/B/n) and its schedule (now, at a time, at a local time of day in each customer’s zone, or recurring).',
+    body: campaignCreateSchema,
+    idempotent: true,
+    responses: {
+      201: { description: 'The draft', schema: campaignSchema, headers: ['ETag'] },
+      400: { description: 'A field is invalid, or a segment does not exist' },
+    },
+  },
+  campaignsList: {
+    summary: 'List campaigns',
+    query: campaignListQuery,
+    responses: { 200: { description: 'Campaigns, newest first, and `next` when there are more' } },
+  },
+  campaignsGet: {
+    summary: 'A campaign and its current run',
+    params: campaignIdParams,
+    responses: {
+      200: {
+        description:
+          'The campaign; `run` carries the current run’s progress and counts by outcome, variant and channel',
+        schema: campaignSchema,
+        headers: ['ETag'],
+      },
+      404: { description: 'No such campaign' },
+    },
+  },
+  campaignsPatch: {
+    summary: 'Edit a draft campaign (JSON merge patch)',
+    params: campaignIdParams,
+    body: campaignPatchSchema,
+    ifMatch: true,
+    responses: {
+      200: { description: 'The edited draft', schema: campaignSchema, headers: ['ETag'] },
+      409: { description: 'The campaign is not a draft' },
+      412: { description: 'The If-Match version is stale' },
+      428: { description: 'If-Match is missing' },
+    },
+  },
+  campaignsAudit: {
+    summary: 'The audit trail of a campaign',
+    params: campaignIdParams,
+    query: auditQuery,
+    responses: {
+      200: { description: 'Transitions and edits, oldest first' },
+      404: { description: 'No such campaign' },
+    },
+  },
+  campaignsAct: {
+    summary:
+      'Act on a campaign: submit, approve, reject, schedule, pause, resume, cancel, test-send, dry-run',
+    description:
+      'Lifecycle: draft -> submit -> approve -> schedule -> sending -> completed; pause/resume/cancel take effect within seconds. Approving a campaign whose audience is above the approval threshold needs the `approve` scope on another key than the submitter’s. `test-send` sends to the test recipients now (caps exempt, never counted). `dry-run` evaluates the audience through every exclusion and the send gate without writing. If-Match is optional; when given, a stale version answers 412.',
+    params: campaignActionParams,
+    body: campaignActionBody,
+    responses: {
+      200: {
+        description: 'The campaign after the action (with `result` for test-send and dry-run)',
+        headers: ['ETag'],
+      },
+      403: { description: 'Approval needs the approve scope, or another key than the submitter’s' },
+      409: { description: 'The action is not allowed in the campaign’s status' },
+      412: { description: 'The If-Match version is stale' },
     },
   },
 };

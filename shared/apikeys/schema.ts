@@ -1,7 +1,9 @@
 import { schema } from '../platform/schema.ts';
 import * as z from '../platform/zod.ts';
 
-export const scopeSchema = /* @__PURE__ */ schema(() => z.enum(['ingest', 'read', 'write', 'admin']));
+export const scopeSchema = /* @__PURE__ */ schema(() =>
+  z.enum(['ingest', 'read', 'write', 'approve', 'admin']),
+);
 
 export const apiKeyCreateSchema = /* @__PURE__ */ schema(() =>
   z

@@ -32,7 +32,8 @@ export function deliveryResult(answer: EndpointMessageResult | undefined): SendR
   const detail = `${status}${answer.StatusCode ? ` (${answer.StatusCode})` : ''}${
     answer.StatusMessage ? `: ${answer.StatusMessage.slice(0, 200)}` : ''
   }`;
-  const id = answer.MessageId ? { providerMessageId: answer.MessageId } : {};
+  // The status goes with the result: recordSendResult (shared/results) counts SUCCESSFUL as delivered.
+  const id = { ...(answer.MessageId && { providerMessageId: answer.MessageId }), providerStatus: status };
   switch (status) {
     case 'SUCCESSFUL':
       return { status: 'accepted', retryable: false, detail, ...id };

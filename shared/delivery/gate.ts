@@ -259,7 +259,30 @@ async function takeOver(entry: Entry, now: string): Promise<SendTicket | undefin
 }
 
 /** May this message go out now, and on which channel? See ./contract.ts. */
-export async function admit(request: SendRequest): Promise<GateAnswer> {
+export function admit(request: SendRequest): Promise<GateAnswer> {
+  return decide(request, true);
+}
+
+/**
+ * The answer `admit` would give now, writing nothing: no reservation, no skip records, no cap counts
+ * (caps are read and compared instead). For previews such as a campaign's dry run; a `send` answer
+ * carries a ticket with an empty attemptId, which confirms nothing.
+ */
+export function evaluate(request: SendRequest): Promise<GateAnswer> {
+  return decide(request, false);
+}
+
+/** The first cap a reservation would find full, read without counting. */
+async function fullCap(customerId: string, checks: CapCheck[]): Promise<CapCheck | undefined> {
+  if (checks.length === 0) return undefined;
+  const result = await store()
+    .entities.capCounter.get(checks.map((c) => ({ customerId, key: c.key })))
+    .go({ consistent: true });
+  const counts = new Map(allRead(result, 'cap counters').map((c) => [c.key, c.count ?? 0]));
+  return checks.find((c) => (counts.get(c.key) ?? 0) >= c.limit);
+}
+
+async function decide(request: SendRequest, write: boolean): Promise<GateAnswer> {
   check(request);
   const settings = await deliverySettings();
   const at = request.at ?? new Date();
@@ -292,7 +315,9 @@ export async function admit(request: SendRequest): Promise<GateAnswer> {
     if (duplicate?.outcome === 'duplicate') {
       const entry = entries.get(duplicate.channel);
       if (duplicate.inDoubt && request.inDoubt === 'resend' && entry) {
-        const ticket = await takeOver(entry, now);
+        const ticket = write
+          ? await takeOver(entry, now)
+          : { customerId: entry.customerId, source, channel: entry.channel, attemptId: '', counted: [] };
         if (ticket) {
           const zone = timeZoneOf(customer.timeZone, settings);
           return {
@@ -333,7 +358,7 @@ export async function admit(request: SendRequest): Promise<GateAnswer> {
           skipped.push({ channel, reason: 'quiet_hours', deferUntil });
           // The order is the sender's preference: the night does not hand the message to a lesser channel.
           if (quiet === 'defer') {
-            if (!(await recordSkips(request, source, skipped, zone, now))) {
+            if (write && !(await recordSkips(request, source, skipped, zone, now))) {
               conflict = true;
               break;
             }
@@ -354,6 +379,15 @@ export async function admit(request: SendRequest): Promise<GateAnswer> {
               group: request.group,
             })
           : [];
+      if (!write) {
+        const full = await fullCap(request.customerId, checks);
+        if (full) {
+          skipped.push({ channel, reason: `cap_reached:${full.name}` });
+          continue;
+        }
+        const ticket = { customerId: request.customerId, source, channel, attemptId: '', counted: [] };
+        return { outcome: 'send', channel, address: decision.address as string, ticket, skipped, ...zone };
+      }
       const later = order.slice(i + 1);
       const reservation = await reserve(
         request,
@@ -383,7 +417,8 @@ export async function admit(request: SendRequest): Promise<GateAnswer> {
       skipped.push({ channel, reason: `cap_reached:${reservation.full.name}` });
     }
     if (conflict) continue;
-    if (await recordSkips(request, source, skipped, zone, now)) return { outcome: 'skip', skipped };
+    if (!write || (await recordSkips(request, source, skipped, zone, now)))
+      return { outcome: 'skip', skipped };
   }
   // Three rounds of losing to concurrent calls: one of them holds the reservation now.
   const entries = await ledgerOf(request.customerId, source, order);

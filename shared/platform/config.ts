@@ -74,6 +74,21 @@ const schema = z.object({
   WEBHOOK_SECRET_ARN: z.optional(z.string().check(z.minLength(1))),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(1024)), 1_048_576),
+  /** Campaigns whose audience is larger need approval by another key with the approve scope. */
+  CAMPAIGN_APPROVAL_THRESHOLD: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 1000),
+  /** How long a send worker trusts the campaign status it read; pause and cancel land within it. */
+  CAMPAIGN_STATE_CACHE_MS: z._default(
+    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10_000)),
+    2000,
+  ),
+  /**
+   * Sends per second per channel across all workers (SMS in parts). Email: `quota` reads SES
+   * GetAccount's MaxSendRate at start-up, a number sets it.
+   */
+  SEND_RATE_EMAIL: z._default(z.union([z.literal('quota'), z.coerce.number().check(z.minimum(1))]), 'quota'),
+  SEND_RATE_SMS_PARTS: z._default(z.coerce.number().check(z.minimum(1)), 20),
+  SEND_RATE_PUSH: z._default(z.coerce.number().check(z.minimum(1)), 500),
+  SEND_RATE_WEBHOOK: z._default(z.coerce.number().check(z.minimum(1)), 50),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -4,6 +4,11 @@ import { tableNameFromEnv } from '../platform/config.ts';
 import { ApiKey } from './entities/api-key.ts';
 import { AttributeDefinition } from './entities/attribute-definition.ts';
 import { AuditEntry } from './entities/audit.ts';
+import { Campaign } from './entities/campaign.ts';
+import { CampaignAudit } from './entities/campaign-audit.ts';
+import { CampaignMarker } from './entities/campaign-marker.ts';
+import { CampaignRun } from './entities/campaign-run.ts';
+import { CampaignRunCounter } from './entities/campaign-run-counter.ts';
 import { CapCounter } from './entities/cap-counter.ts';
 import { Consent } from './entities/consent.ts';
 import { ConsentHistory } from './entities/consent-history.ts';
@@ -98,6 +103,11 @@ const entities = {
   segmentShardCount: SegmentShardCount,
   segmentRun: SegmentRun,
   segmentRunStep: SegmentRunStep,
+  campaign: Campaign,
+  campaignRun: CampaignRun,
+  campaignRunCounter: CampaignRunCounter,
+  campaignMarker: CampaignMarker,
+  campaignAudit: CampaignAudit,
   segmentSchedule: SegmentSchedule,
   segmentDue: SegmentDue,
   segmentSweep: SegmentSweep,

@@ -8,7 +8,7 @@ const { customerUpsertSchema } = await import('../../shared/customers/schema.ts'
 const { declareTopic } = await import('../../shared/consent/topics.ts');
 const { topicPutSchema } = await import('../../shared/consent/schema.ts');
 const { setConsents } = await import('../../shared/consent/service.ts');
-const { admit, confirmSent, confirmFailed } = await import('../../shared/delivery/gate.ts');
+const { admit, confirmSent, confirmFailed, evaluate } = await import('../../shared/delivery/gate.ts');
 const { putDeliverySettings, readDeliverySettings, forgetDeliverySettings, deliverySettings } = await import(
   '../../shared/delivery/settings-store.ts'
 );
@@ -298,6 +298,54 @@ describe('the send gate against DynamoDB Local', () => {
     // Assess
     expect(refused).toEqual({ outcome: 'skip', skipped: [{ channel: 'email', reason: 'opted_out' }] });
     expect(transactional.map((a) => a.outcome)).toEqual(['send', 'send', 'send', 'send']);
+  });
+
+  it('evaluate answers as admit would, caps read and not counted, and writes nothing', async () => {
+    // Prepare: one email of the day's two already taken by another campaign
+    const c = await customer({ timeZone: 'Asia/Shanghai' });
+    await admit({
+      source: campaign(),
+      customerId: c.id,
+      channels: ['email'],
+      topic: 'gate-promos',
+      at: NOON_SHANGHAI,
+    });
+    const full = await customer({ timeZone: 'Asia/Shanghai' });
+    for (let i = 0; i < 2; i++)
+      await admit({
+        source: campaign(),
+        customerId: full.id,
+        channels: ['email'],
+        topic: 'gate-promos',
+        at: NOON_SHANGHAI,
+      });
+    const ledgerBefore = async (id: string) =>
+      (await store().entities.deliveryEntry.query.byCustomer({ customerId: id }).go()).data.length;
+    const before = [await ledgerBefore(c.id), await ledgerBefore(full.id)];
+    const request = (customerId: string) => ({
+      source: campaign(),
+      customerId,
+      channels: ['push', 'email'] as ('push' | 'email')[],
+      topic: 'gate-promos',
+      at: NOON_SHANGHAI,
+    });
+
+    // Act
+    const open = await evaluate(request(c.id));
+    const capped = await evaluate(request(full.id));
+    const night = await evaluate({ ...request(c.id), at: new Date('2026-11-23T15:00:00Z') });
+
+    // Assess
+    expect(open).toMatchObject({ outcome: 'send', channel: 'email', ticket: { attemptId: '' } });
+    expect(open.skipped).toEqual([{ channel: 'push', reason: 'no_address' }]);
+    expect(capped).toMatchObject({ outcome: 'skip' });
+    expect(capped.skipped.at(-1)).toEqual({ channel: 'email', reason: 'cap_reached:email:day' });
+    expect(night.outcome).toBe('defer');
+    expect([await ledgerBefore(c.id), await ledgerBefore(full.id)]).toEqual(before);
+    const counter = await store()
+      .entities.capCounter.get({ customerId: c.id, key: 'ch:email#D2026-11-23' })
+      .go();
+    expect(counter.data?.count).toBe(1);
   });
 
   it('DynamoDB calls per recipient: counted on the send path', async () => {

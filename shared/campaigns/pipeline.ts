@@ -1,0 +1,719 @@
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { EntityItem } from 'electrodb';
+import type { CampaignPlanMessage, SendQueueMessage } from '../../events/schemas/index.ts';
+import type { ChannelAdapters, OutboundMessage, SendResult } from '../channels/types.ts';
+import { readCustomer } from '../customers/service.ts';
+import type { GateAnswer } from '../delivery/contract.ts';
+import { documentClient } from '../platform/aws.ts';
+import { config, tableNameFromEnv } from '../platform/config.ts';
+import { newId, shardOf } from '../platform/ids.ts';
+import { log } from '../platform/log.ts';
+import { sqsClient } from '../platform/sqs.ts';
+import { recordExcluded, recordSendResult, recordTargeted, registerMessage } from '../results/feedback.ts';
+import { type MessageRef, refTags } from '../results/ref.ts';
+import type { Campaign } from '../store/entities/campaign.ts';
+import { RUN_COUNTER_SHARDS } from '../store/entities/campaign-run-counter.ts';
+import type { Channel } from '../store/entities/consent.ts';
+import { store } from '../store/service.ts';
+import { render } from '../templates/render.ts';
+import { countSms } from '../templates/sms.ts';
+import { chooseVariant, inHoldout } from './audience.ts';
+import type { SendGate } from './deps.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+/**
+ * The fan-out: a planner lists the members of each include segment, shard by shard and page by page,
+ * and enqueues them in messages of SEND_CHUNK recipients on the `send` queue; send workers take a
+ * message, check the campaign's status, and for each recipient choose the variant (holdout, tier,
+ * A/B/n), ask the send gate, take a rate-limit token, call the channel and confirm.
+ *
+ * Idempotency: a planner page is recorded by a marker written in one transaction with the run's
+ * counters, so a redelivered page enqueues its recipients again (the gate's ledger makes those sends
+ * duplicates) but is counted once; a send message is counted once by its own marker. A worker that
+ * dies mid-message leaves the ledger to say who already got it.
+ */
+export const PAGE_SIZE = 500;
+export const SEND_CHUNK = 50;
+/** How long a paused run's messages wait before looking again. */
+const PAUSE_RECHECK_SECONDS = 5;
+const MAX_DELAY_SECONDS = 900;
+/** A token wait longer than this hands the rest of the message back to the queue with a delay. */
+const MAX_TOKEN_WAIT_MS = 3000;
+/** Recipients of one message in flight at once: the gate and the channel are I/O-bound. */
+const RECIPIENT_LANES = 10;
+
+export type CampaignItem = EntityItem<typeof Campaign>;
+
+export interface Variant {
+  id: string;
+  weight: number;
+  tiers?: string[];
+  locale: string;
+  content: Record<string, Record<string, unknown> | undefined>;
+}
+
+export interface Audience {
+  include: string[];
+  exclude: string[];
+  holdoutPercent: number;
+}
+
+export interface PipelineDeps {
+  gate: SendGate;
+  adapters: ChannelAdapters;
+  limiter: RateLimiter;
+  planQueueUrl: string;
+  sendQueueUrl: string;
+  /** Fault injection for the reliability test: called after each recipient is finished. */
+  afterRecipient?: (customerId: string) => void;
+}
+
+const cache = new Map<string, { at: number; item: CampaignItem }>();
+
+/** The campaign as a worker sees it: re-read at most every CAMPAIGN_STATE_CACHE_MS. */
+export async function campaignState(campaignId: string): Promise<CampaignItem | undefined> {
+  const hit = cache.get(campaignId);
+  if (hit && Date.now() - hit.at < config().CAMPAIGN_STATE_CACHE_MS) return hit.item;
+  const { data } = await store().entities.campaign.get({ campaignId }).go({ consistent: true });
+  if (data) cache.set(campaignId, { at: Date.now(), item: data });
+  return data ?? undefined;
+}
+
+export function sourceOf(campaignId: string, runId: string): string {
+  // One-off runs use the campaign id itself; occurrences of a recurring campaign carry their run id.
+  return runId === campaignId ? campaignId : `${campaignId}@${runId}`;
+}
+
+async function enqueue(queueUrl: string, bodies: unknown[], delaySeconds = 0): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const chunk = bodies.slice(i, i + 10);
+    const out = await sqsClient().send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((body, j) => ({
+          Id: String(j),
+          MessageBody: JSON.stringify(body),
+          ...(delaySeconds > 0 && { DelaySeconds: Math.min(delaySeconds, MAX_DELAY_SECONDS) }),
+        })),
+      }),
+    );
+    if (out.Failed && out.Failed.length > 0) {
+      throw new Error(`SendMessageBatch refused ${out.Failed.length} messages: ${out.Failed[0]?.Code}`);
+    }
+  }
+}
+
+async function enqueueOne(queueUrl: string, body: unknown, delaySeconds = 0): Promise<void> {
+  await sqsClient().send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(body),
+      ...(delaySeconds > 0 && { DelaySeconds: Math.min(Math.ceil(delaySeconds), MAX_DELAY_SECONDS) }),
+    }),
+  );
+}
+
+function isConditionFailure(error: unknown): boolean {
+  // ElectroDB wraps the SDK's error; its cause carries the name.
+  const names = [(error as { name?: string }).name, (error as { cause?: { name?: string } }).cause?.name];
+  return names.some((n) => n === 'TransactionCanceledException' || n === 'ConditionalCheckFailedException');
+}
+
+// ---------------------------------------------------------------- planner
+
+export async function planStep(message: CampaignPlanMessage, deps: PipelineDeps): Promise<void> {
+  const campaign = await campaignState(message.campaignId);
+  if (!campaign || campaign.status === 'cancelled') return;
+  if (campaign.status === 'paused') {
+    await enqueueOne(deps.planQueueUrl, message, PAUSE_RECHECK_SECONDS);
+    return;
+  }
+  const audience = campaign.audience as Audience;
+  if (message.kind === 'start') {
+    await startRun(campaign, message.runId, audience, deps);
+    return;
+  }
+  await planPage(message, audience, deps);
+}
+
+async function segmentShards(segmentIds: string[]): Promise<number[]> {
+  return Promise.all(
+    segmentIds.map(async (segmentId) => {
+      const { data } = await store().entities.segment.get({ segmentId }).go();
+      return data?.shards ?? 0;
+    }),
+  );
+}
+
+async function startRun(campaign: CampaignItem, runId: string, audience: Audience, deps: PipelineDeps) {
+  const shards = await segmentShards(audience.include);
+  const total = shards.reduce((a, b) => a + b, 0);
+  const now = new Date().toISOString();
+  try {
+    await store()
+      .entities.campaignRun.create({
+        campaignId: campaign.campaignId,
+        runId,
+        source: sourceOf(campaign.campaignId, runId),
+        kind: 'send',
+        status: 'planning',
+        shardsTotal: total,
+        shardsLeft: total,
+        messages: 0,
+        recipients: 0,
+        startedAt: now,
+      })
+      .go();
+  } catch (error) {
+    // A redelivered start: the run exists; enqueueing the first pages again is harmless (markers).
+    if (!isConditionFailure(error)) throw error;
+  }
+  const pages: CampaignPlanMessage[] = shards.flatMap((count, include) =>
+    Array.from({ length: count }, (_, shard) => ({
+      kind: 'page' as const,
+      campaignId: campaign.campaignId,
+      runId,
+      include,
+      shard,
+      page: 0,
+    })),
+  );
+  await enqueue(deps.planQueueUrl, pages);
+  if (total === 0) await finishIfDone(campaign.campaignId, runId);
+}
+
+async function isMember(customerIds: string[], segmentIds: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (segmentIds.length === 0 || customerIds.length === 0) return found;
+  const keys = customerIds.flatMap((customerId) =>
+    segmentIds.map((segmentId) => ({ customerId, segmentId })),
+  );
+  const { data } = await store().entities.segmentMembership.get(keys).go();
+  for (const m of data) if (m.member) found.add(m.customerId);
+  return found;
+}
+
+async function planPage(
+  message: Extract<CampaignPlanMessage, { kind: 'page' }>,
+  audience: Audience,
+  deps: PipelineDeps,
+): Promise<void> {
+  const { campaignId, runId, include, shard, page } = message;
+  const marker = `page:${include}:${shard}:${page}`;
+  const done = await store()
+    .entities.campaignMarker.get({ campaignId, runId, marker })
+    .go({ consistent: true });
+  if (done.data) {
+    // Enqueued before; make sure the next page was asked for (the crash may have come before that).
+    if (done.data.next)
+      await enqueueOne(deps.planQueueUrl, { ...message, page: page + 1, cursor: done.data.next });
+    return;
+  }
+  const segmentId = audience.include[include];
+  if (segmentId === undefined) throw new Error(`Run ${runId} has no include segment ${include}`);
+  const listed = await store()
+    .entities.segmentMembership.query.members({ segmentId, shard })
+    .go({ limit: PAGE_SIZE, ...(message.cursor && { cursor: message.cursor }) });
+  const ids = listed.data.filter((m) => m.member).map((m) => m.customerId);
+  // A customer in an exclude segment gets nothing; one in two include segments is sent from the first.
+  const out = await isMember(ids, [...audience.exclude, ...audience.include.slice(0, include)]);
+  const recipients = ids.filter((id) => !out.has(id));
+  const bodies: SendQueueMessage[] = [];
+  for (let i = 0; i < recipients.length; i += SEND_CHUNK) {
+    bodies.push({
+      campaignId,
+      runId,
+      id: `${include}.${shard}.${page}.${i / SEND_CHUNK}`,
+      recipients: recipients.slice(i, i + SEND_CHUNK),
+      backoffs: 0,
+    });
+  }
+  await enqueue(deps.sendQueueUrl, bodies);
+  const last = !listed.cursor;
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableNameFromEnv(),
+              Item: markerItem(campaignId, runId, marker, listed.cursor ?? undefined),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName: tableNameFromEnv(),
+              Key: runKey(campaignId, runId),
+              UpdateExpression: `ADD messages :m, recipients :r${last ? ', shardsLeft :minus' : ''} SET #status = :sending`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':m': bodies.length,
+                ':r': recipients.length,
+                ':sending': 'sending',
+                ...(last && { ':minus': -1 }),
+              },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    // Another delivery of this page got there first and counted it.
+  }
+  if (listed.cursor) {
+    await enqueueOne(deps.planQueueUrl, { ...message, page: page + 1, cursor: listed.cursor });
+  } else {
+    await finishIfDone(campaignId, runId);
+  }
+}
+
+function markerItem(campaignId: string, runId: string, marker: string, next?: string) {
+  const keys = store()
+    .entities.campaignMarker.put({
+      campaignId,
+      runId,
+      marker,
+      at: new Date().toISOString(),
+      expiresAt: Math.floor(Date.now() / 1000) + 30 * 86_400,
+      ...(next && { next }),
+    })
+    .params() as { Item: Record<string, unknown> };
+  return keys.Item;
+}
+
+function runKey(campaignId: string, runId: string): Record<string, string> {
+  const params = store().entities.campaignRun.get({ campaignId, runId }).params() as {
+    Key: Record<string, string>;
+  };
+  return params.Key;
+}
+
+function counterKey(campaignId: string, runId: string, shard: number): Record<string, string> {
+  const params = store().entities.campaignRunCounter.get({ campaignId, runId, shard }).params() as {
+    Key: Record<string, string>;
+  };
+  return params.Key;
+}
+
+export interface RunTotals {
+  done: number;
+  counts: Record<string, number>;
+}
+
+/** The run's counters summed over their shards: `o:<outcome>`, `v:<variant>`, `c:<channel>`. */
+export async function runTotals(campaignId: string, runId: string): Promise<RunTotals> {
+  const pk = counterKey(campaignId, runId, 0).pk;
+  const { Items } = await documentClient().send(
+    new QueryCommand({
+      TableName: tableNameFromEnv(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    }),
+  );
+  const totals: RunTotals = { done: 0, counts: {} };
+  for (const item of Items ?? []) {
+    if (typeof item.sk !== 'string' || !item.sk.startsWith('COUNT#')) continue;
+    totals.done += Number(item.done ?? 0);
+    for (const [k, v] of Object.entries(item)) {
+      if (/^[ovc]:/.test(k)) totals.counts[k] = (totals.counts[k] ?? 0) + Number(v);
+    }
+  }
+  return totals;
+}
+
+/** Completes the run (and a one-off campaign) once planning is over and every message is counted. */
+export async function finishIfDone(campaignId: string, runId: string): Promise<boolean> {
+  const { data: run } = await store()
+    .entities.campaignRun.get({ campaignId, runId })
+    .go({ consistent: true });
+  if (!run || run.status === 'completed' || run.status === 'cancelled' || run.shardsLeft > 0) return false;
+  const totals = await runTotals(campaignId, runId);
+  if (totals.done < run.messages) return false;
+  const now = new Date().toISOString();
+  try {
+    await store()
+      .entities.campaignRun.patch({ campaignId, runId })
+      .set({ status: 'completed', completedAt: now, plannedAt: run.plannedAt ?? now })
+      .where((a, op) => op.ne(a.status, 'completed'))
+      .go();
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+  const { completeCampaignRun } = await import('./service.ts');
+  await completeCampaignRun(campaignId, runId);
+  return true;
+}
+
+// ---------------------------------------------------------------- sender
+
+type Outcome = string;
+
+function toMessage(
+  channel: Channel,
+  address: string,
+  rendered: Awaited<ReturnType<typeof render>>['content'],
+  base: {
+    messageId: string;
+    customerId: string;
+    campaignId: string;
+    variantId: string;
+    source: string;
+    tags?: Record<string, string>;
+  },
+  variant: Variant,
+): OutboundMessage {
+  switch (rendered.channel) {
+    case 'email':
+      return {
+        ...base,
+        channel: 'email',
+        to: address,
+        subject: rendered.subject,
+        ...(rendered.html !== undefined && { html: rendered.html }),
+        ...(rendered.text !== undefined && { text: rendered.text }),
+        ...(rendered.unsubscribeUrl && { unsubscribe: { url: rendered.unsubscribeUrl } }),
+      };
+    case 'sms':
+      return { ...base, channel: 'sms', to: address, body: rendered.body };
+    case 'push':
+      return {
+        ...base,
+        channel: 'push',
+        to: address,
+        platform: 'GCM',
+        title: rendered.title,
+        body: rendered.body,
+        ...(rendered.data && { data: rendered.data }),
+        ...(rendered.url && { url: rendered.url }),
+      };
+    case 'webhook': {
+      const url = String((variant.content.webhook as { url?: string } | undefined)?.url ?? address);
+      return { ...base, channel: 'webhook', url, body: rendered.body };
+    }
+  }
+  throw new Error(`No message for channel ${channel}`);
+}
+
+async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (i >= attempts || isConditionFailure(error)) throw error;
+      log.warn(`${what} failed; retrying`, { attempt: i, error });
+      await new Promise((r) => setTimeout(r, 20 * 2 ** i));
+    }
+  }
+}
+
+async function prepare(
+  campaign: CampaignItem,
+  variant: Variant,
+  customer: Awaited<ReturnType<typeof readCustomer>>,
+  customerId: string,
+  answer: Extract<GateAnswer, { outcome: 'send' }>,
+  source: string,
+  deps: Pick<PipelineDeps, 'gate' | 'limiter'>,
+  tags: Record<string, string> | undefined,
+): Promise<OutboundMessage | 'throttled'> {
+  const channel = answer.channel;
+  const template = {
+    name: campaign.name,
+    defaultLocale: variant.locale,
+    content: { [channel]: variant.content[channel] },
+    ...(campaign.topic && { topic: campaign.topic }),
+  };
+  const data = { customer: { ...(customer ?? {}), id: customerId } };
+  const rendered = await render(template as never, data as never, {
+    channel,
+    ...(customer?.timeZone && { timeZone: customer.timeZone }),
+  });
+  const tokens = rendered.content.channel === 'sms' ? countSms(rendered.content.body).parts : 1;
+  for (let waited = 0; ; ) {
+    const wait = await deps.limiter.take(channel, tokens);
+    if (wait === 0) break;
+    if (waited + wait > MAX_TOKEN_WAIT_MS) {
+      await withRetries('release', () =>
+        deps.gate.confirmFailed(answer.ticket, { detail: 'rate limit', retryable: true }),
+      );
+      return 'throttled';
+    }
+    waited += wait;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+  return toMessage(
+    channel,
+    answer.address,
+    rendered.content,
+    {
+      messageId: answer.ticket.attemptId || newId(),
+      customerId,
+      campaignId: campaign.campaignId,
+      variantId: variant.id,
+      source,
+      ...(tags && { tags }),
+    },
+    variant,
+  );
+}
+
+export interface SendOutcome {
+  outcome: Outcome;
+  variant?: string;
+  channel?: Channel;
+}
+
+/** One recipient through holdout, variant, gate, rate limit, channel and confirmation. */
+export async function sendOne(
+  campaign: CampaignItem,
+  runId: string,
+  customerId: string,
+  deps: Pick<PipelineDeps, 'gate' | 'adapters' | 'limiter'>,
+  options: { test?: boolean } = {},
+): Promise<SendOutcome | { throttled: number }> {
+  const audience = campaign.audience as Audience;
+  const order = campaign.channels as Channel[];
+  // Results are per campaign, an occurrence of a recurring one is its run; test sends count nowhere.
+  const ref = (channel: Channel, more: Partial<MessageRef> = {}): MessageRef => ({
+    source: `campaign:${campaign.campaignId}`,
+    customerId,
+    channel,
+    ...(runId !== campaign.campaignId && { run: runId }),
+    ...more,
+  });
+  const excluded = async (channel: Channel, reason: string, more: Partial<MessageRef> = {}) => {
+    if (!options.test) await withRetries('recordExcluded', () => recordExcluded(ref(channel, more), reason));
+  };
+  if (!options.test && inHoldout(campaign.campaignId, customerId, audience.holdoutPercent)) {
+    await excluded(order[0] as Channel, 'holdout');
+    return { outcome: 'holdout' };
+  }
+  const customer = await readCustomer(customerId);
+  const variants = campaign.variants as Variant[];
+  const variant = chooseVariant(campaign.campaignId, customerId, customer?.tier ?? undefined, variants);
+  if (!variant) {
+    await excluded(order[0] as Channel, 'no_variant_for_tier');
+    return { outcome: 'skipped:no_variant_for_tier' };
+  }
+  const dims = { variant: variant.id, ...(customer?.tier && { tier: customer.tier }) };
+  const source = options.test ? `test:${campaign.campaignId}:${runId}` : sourceOf(campaign.campaignId, runId);
+  const answer: GateAnswer = await deps.gate.admit({
+    source: options.test ? { kind: 'transactional', id: source } : { kind: 'campaign', id: source },
+    customerId,
+    channels: campaign.channels as Channel[],
+    topic: campaign.topic ?? undefined,
+    caps: options.test ? 'exempt' : 'apply',
+    capOverrides: (campaign.caps ?? undefined) as never,
+    quietHours: options.test ? 'bypass' : 'defer',
+    meta: {
+      campaign: campaign.campaignId,
+      run: runId,
+      variant: variant.id,
+      ...(customer?.tier && { tier: customer.tier }),
+    },
+  });
+  if (answer.outcome === 'skip') {
+    const first = answer.skipped[0];
+    await excluded(first?.channel ?? (order[0] as Channel), first?.reason ?? 'unknown', dims);
+    return { outcome: `skipped:${first?.reason ?? 'unknown'}`, variant: variant.id };
+  }
+  if (answer.outcome === 'duplicate')
+    return { outcome: 'duplicate', variant: variant.id, channel: answer.channel };
+  if (answer.outcome === 'defer')
+    return { outcome: 'deferred', variant: variant.id, channel: answer.channel };
+  const channel = answer.channel;
+  const messageRef = ref(channel, { ...dims, messageId: answer.ticket.attemptId });
+  const tags = options.test ? undefined : refTags(messageRef);
+  let message: OutboundMessage;
+  try {
+    const prepared = await prepare(campaign, variant, customer, customerId, answer, source, deps, tags);
+    if (prepared === 'throttled') return { throttled: 1 };
+    message = prepared;
+    // Before the channel call: feedback that names only the message id must find it.
+    if (!options.test) {
+      await registerMessage({ ...messageRef, messageId: message.messageId });
+      await recordTargeted(messageRef);
+    }
+  } catch (error) {
+    // Between the reservation and the channel call nothing may be lost: a failure here (a rate-limit
+    // write, a template error) hands the reservation back, so a redelivery sends instead of answering
+    // "duplicate" for a message that never went out.
+    await withRetries('release', () =>
+      deps.gate.confirmFailed(answer.ticket, { detail: String(error).slice(0, 200), retryable: true }),
+    );
+    throw error;
+  }
+  const result: SendResult = await deps.adapters[channel].send(message as never);
+  const recordResult = async () => {
+    if (!options.test)
+      await withRetries('recordSendResult', () => recordSendResult(messageRef, answer.address, result));
+  };
+  if (result.status === 'accepted') {
+    await withRetries('confirmSent', () => deps.gate.confirmSent(answer.ticket, result.providerMessageId));
+    await recordResult();
+    return { outcome: 'sent', variant: variant.id, channel };
+  }
+  if (result.status === 'throttled' || (result.status === 'failed' && result.retryable)) {
+    await withRetries('release', () =>
+      deps.gate.confirmFailed(answer.ticket, { detail: result.detail, retryable: true }),
+    );
+    return { throttled: result.retryAfterMs ?? 1000 };
+  }
+  await withRetries('confirmFailed', () =>
+    deps.gate.confirmFailed(answer.ticket, { detail: result.detail, retryable: false }),
+  );
+  await recordResult();
+  return { outcome: `failed:${result.status}`, variant: variant.id, channel };
+}
+
+export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): Promise<void> {
+  const campaign = await campaignState(message.campaignId);
+  if (!campaign) return;
+  if (campaign.status === 'paused') {
+    await enqueueOne(deps.sendQueueUrl, message, PAUSE_RECHECK_SECONDS);
+    return;
+  }
+  const counts = new Map<string, number>();
+  const add = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  if (campaign.status === 'cancelled') {
+    for (const _ of message.recipients) add('o:cancelled');
+  } else {
+    const pending = [...message.recipients];
+    const requeue: string[] = [];
+    let throttledMs = 0;
+    let crash: unknown;
+    const lane = async () => {
+      while (pending.length > 0 && crash === undefined && throttledMs === 0) {
+        const customerId = pending.shift() as string;
+        try {
+          const result = await sendOne(campaign, message.runId, customerId, deps);
+          if ('throttled' in result) {
+            requeue.push(customerId);
+            throttledMs = Math.max(throttledMs, result.throttled);
+            continue;
+          }
+          add(`o:${result.outcome}`);
+          if (result.outcome === 'sent') {
+            if (result.variant) add(`v:${result.variant}`);
+            if (result.channel) add(`c:${result.channel}`);
+          }
+          deps.afterRecipient?.(customerId);
+        } catch (error) {
+          crash ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: RECIPIENT_LANES }, lane));
+    // A crash leaves the message to come back whole: the recipients already settled are duplicates then.
+    if (crash !== undefined) throw crash;
+    if (requeue.length > 0) {
+      // Back off: the throttled recipients and those not yet started go back on the queue with a
+      // doubling delay; the ones settled here are counted under a part marker.
+      const backoffs = (message.backoffs ?? 0) + 1;
+      const delay = Math.max(Math.ceil(throttledMs / 1000), Math.min(2 ** backoffs, MAX_DELAY_SECONDS));
+      await enqueueOne(
+        deps.sendQueueUrl,
+        { ...message, recipients: [...requeue, ...pending], backoffs },
+        delay,
+      );
+      await countPartial(message, counts);
+      return;
+    }
+  }
+  await countDone(message, counts);
+  await finishIfDone(message.campaignId, message.runId);
+}
+
+/**
+ * Outcomes of recipients settled before a throttle are counted under a part marker, so the message's
+ * final count (after the remainder is re-sent) does not count them twice.
+ */
+async function countPartial(message: SendQueueMessage, counts: Map<string, number>): Promise<void> {
+  if (counts.size === 0) return;
+  await writeCounts(message, `msg:${message.id}:part:${message.backoffs ?? 0}`, counts, 0);
+}
+
+async function countDone(message: SendQueueMessage, counts: Map<string, number>): Promise<void> {
+  await writeCounts(message, `msg:${message.id}`, counts, 1);
+}
+
+async function writeCounts(
+  message: SendQueueMessage,
+  marker: string,
+  counts: Map<string, number>,
+  done: number,
+): Promise<void> {
+  const shard = shardOf(message.id, RUN_COUNTER_SHARDS);
+  const names: Record<string, string> = { '#done': 'done' };
+  const values: Record<string, number> = { ':done': done };
+  const adds = ['#done :done'];
+  [...counts].forEach(([key, n], i) => {
+    names[`#k${i}`] = key;
+    values[`:k${i}`] = n;
+    adds.push(`#k${i} :k${i}`);
+  });
+  const key = counterKey(message.campaignId, message.runId, shard);
+  try {
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableNameFromEnv(),
+              Item: markerItem(message.campaignId, message.runId, marker),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName: tableNameFromEnv(),
+              Key: key,
+              UpdateExpression: `ADD ${adds.join(', ')} SET #campaignId = :cid, #runId = :rid, #shard = :shard, #entity = :entity, #version = :ver`,
+              ExpressionAttributeNames: {
+                ...names,
+                '#campaignId': 'campaignId',
+                '#runId': 'runId',
+                '#shard': 'shard',
+                '#entity': '__edb_e__',
+                '#version': '__edb_v__',
+              },
+              ExpressionAttributeValues: {
+                ...values,
+                ':cid': message.campaignId,
+                ':rid': message.runId,
+                ':shard': shard,
+                ':entity': 'campaignRunCounter',
+                ':ver': '1',
+              } as Record<string, unknown> as Record<string, number>,
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/** Marks a run cancelled; its queued messages are dropped (and counted) as workers meet them. */
+export async function cancelRun(campaignId: string, runId: string): Promise<void> {
+  await documentClient()
+    .send(
+      new UpdateCommand({
+        TableName: tableNameFromEnv(),
+        Key: runKey(campaignId, runId),
+        UpdateExpression: 'SET #status = :cancelled',
+        ConditionExpression: 'attribute_exists(pk) AND #status <> :completed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':cancelled': 'cancelled', ':completed': 'completed' },
+      }),
+    )
+    .catch((error) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+}
