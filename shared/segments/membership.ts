@@ -113,7 +113,13 @@ export async function applyTally(tally: Tally): Promise<void> {
 }
 
 const { partitionKey, sortKey } = tableDefinition;
-const MAX_ATTEMPTS = 6;
+const MAX_ATTEMPTS = 20;
+
+/** Full-jitter exponential back-off, so writers that collided on one membership do not collide again in lockstep. */
+function backoff(attempt: number): Promise<void> {
+  const cap = Math.min(250, 5 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+}
 
 function membershipKey(customerId: string, segmentId: string): Record<string, string> {
   const keys = createConversions(
@@ -179,7 +185,10 @@ export async function applyEvaluation(
       ? await readMembership(evaluation.customerId, segment.segmentId)
       : options.known;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (attempt > 0) state = await readMembership(evaluation.customerId, segment.segmentId);
+    if (attempt > 0) {
+      await backoff(attempt);
+      state = await readMembership(evaluation.customerId, segment.segmentId);
+    }
     if (state && state.evaluatedAt >= evaluation.evaluatedAt) return 'stale';
     const was = state?.member ?? false;
     try {
