@@ -6,6 +6,7 @@ import type { ChannelAdapters, OutboundMessage, SendResult } from '../channels/t
 import { readCustomer } from '../customers/service.ts';
 import type { GateAnswer } from '../delivery/contract.ts';
 import { documentClient } from '../platform/aws.ts';
+import { backoff, sleep } from '../platform/backoff.ts';
 import { config, tableNameFromEnv } from '../platform/config.ts';
 import { newId, shardOf } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
@@ -406,7 +407,7 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 5):
     } catch (error) {
       if (i >= attempts || isConditionFailure(error)) throw error;
       log.warn(`${what} failed; retrying`, { attempt: i, error });
-      await new Promise((r) => setTimeout(r, 20 * 2 ** i));
+      await backoff(i);
     }
   }
 }
@@ -444,7 +445,7 @@ async function prepare(
       return 'throttled';
     }
     waited += wait;
-    await new Promise((r) => setTimeout(r, wait));
+    await sleep(wait);
   }
   return toMessage(
     channel,

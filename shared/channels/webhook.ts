@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { sleep as defaultSleep } from '../platform/backoff.ts';
 import { config } from '../platform/config.ts';
 import { result } from './errors.ts';
 import type { ChannelAdapter, SendResult, WebhookMessage } from './types.ts';
@@ -92,8 +93,6 @@ export function settingsSecret(name: string | undefined): Promise<string> {
   secretCache.set(secretId, { value, until: Date.now() + SECRET_TTL_MS });
   return value;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Reserved: the adapter sets these, a message cannot. */
 const reserved = new Set([

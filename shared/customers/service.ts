@@ -1,4 +1,5 @@
 import type { EntityItem } from 'electrodb';
+import { backoff } from '../platform/backoff.ts';
 import { config } from '../platform/config.ts';
 import { withClientCursor } from '../platform/cursor.ts';
 import {
@@ -74,13 +75,6 @@ export function phonesOf(item: IdentityHolder): string[] {
 
 /** Contention between writers is retried this many times before giving up with 409. */
 const MAX_ATTEMPTS = 30;
-
-/** Full-jitter exponential back-off, so writers that collided do not collide again in lockstep. */
-function backoff(attempt: number): Promise<void> {
-  if (attempt === 0) return Promise.resolve();
-  const cap = Math.min(250, 5 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
-}
 
 export function toView(item: CustomerItem): CustomerView {
   const view: Record<string, unknown> = {
@@ -294,7 +288,7 @@ export async function upsertCustomer(raw: CustomerUpsertInput, actor: Actor): Pr
   const phones = sentAddresses(input.phone, input.phones);
   const identities = identitiesOf({ externalId: input.externalId, emails, phones });
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    await backoff(attempt);
+    await backoff(attempt, { baseMs: 5, capMs: 250 });
     const owners = await lookupIdentities(identities);
     const customerIds = new Set(owners.values());
     if (customerIds.size > 1) {

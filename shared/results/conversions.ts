@@ -1,4 +1,5 @@
 import type { EventIngestedDetail } from '../../events/schemas/index.ts';
+import { backoff } from '../platform/backoff.ts';
 import { log } from '../platform/log.ts';
 import { store } from '../store/service.ts';
 import { type AttributionWindow, DEFAULT_WINDOW, lastTouch } from './attribution.ts';
@@ -36,8 +37,7 @@ export async function attributeOrder(
   if (order.type !== 'order') return 'none';
   const { orderAttribution, messageOutcome } = store().entities;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (attempt > 0)
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+    await backoff(attempt);
     const done = await orderAttribution
       .get({ customerId: order.customerId, eventId: order.eventId })
       .go({ consistent: true });

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { SendResult } from '../channels/types.ts';
 import { putSuppression } from '../consent/suppression.ts';
+import { backoff } from '../platform/backoff.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { log } from '../platform/log.ts';
 import type { SuppressionReason } from '../store/entities/suppression.ts';
@@ -49,10 +50,6 @@ export function counterAdds(
   );
 }
 
-async function backOff(attempt: number) {
-  await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
-}
-
 /**
  * Applies one piece of feedback to a message's outcome and counts the metrics it stands for, each once
  * per message: the outcome (with the metrics counted so far, under a version) and the counter shards are
@@ -63,7 +60,7 @@ export async function recordFeedback(ref: MessageRef, feedback: Feedback): Promi
   const { messageOutcome } = store().entities;
   const key = { customerId: ref.customerId, source: ref.source, channel: ref.channel };
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (attempt > 0) await backOff(attempt);
+    await backoff(attempt);
     const existing = (await messageOutcome.get(key).go({ consistent: true })).data;
     const change = applyFeedback(existing ?? {}, feedback);
     if (!change.changed) return 'duplicate';

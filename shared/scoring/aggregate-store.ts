@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createConversions, type EntityItem } from 'electrodb';
+import { backoff } from '../platform/backoff.ts';
 import { tableNameFromEnv } from '../platform/config.ts';
 import { DomainError } from '../platform/errors.ts';
 import { log } from '../platform/log.ts';
@@ -181,11 +182,6 @@ function isConditionFailure(error: unknown): boolean {
 
 const MAX_ATTEMPTS = 20;
 
-function backoff(attempt: number): Promise<void> {
-  const cap = Math.min(200, 5 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
-}
-
 export async function readAggregate(customerId: string): Promise<AggregateItem | undefined> {
   const result = await store().entities.customerAggregate.get({ customerId }).go({ consistent: true });
   return result.data ?? undefined;
@@ -204,7 +200,7 @@ export async function updateAggregate(
   const leaving = new Set(changes.filter((c) => c.op === 'remove').map((c) => c.purchase.eventId));
   const adds = await toFoldEvents(changes.filter((c) => c.op === 'add').map((c) => c.purchase));
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    await (attempt > 0 ? backoff(attempt) : Promise.resolve());
+    await backoff(attempt, { baseMs: 5, capMs: 200 });
     const current = await readAggregate(customerId);
     const context = foldContext(settings);
     let state: PurchaseState = (current?.state as PurchaseState | undefined) ?? emptyPurchaseState();

@@ -5,6 +5,7 @@ import type { ScoringMessage } from '../../events/schemas/index.ts';
 import { envNames } from '../../functions/manifest.ts';
 import { type BusEvent, publish } from '../events/bus.ts';
 import { documentClient } from '../platform/aws.ts';
+import { backoff } from '../platform/backoff.ts';
 import { queueUrl, tableNameFromEnv } from '../platform/config.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -217,8 +218,7 @@ type Counts = Partial<
 
 async function completeStep(run: Run, step: string, next: string, part: unknown, counts: Counts) {
   for (let attempt = 0; attempt < 12; attempt++) {
-    if (attempt > 0)
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(2000, 20 * 2 ** attempt)));
+    await backoff(attempt, { capMs: 2_000 });
     const result = await store()
       .transaction.write(({ scoringStep, scoringRun }) => [
         scoringStep.create({ runId: run.runId, step, next, part, expiresAt: run.expiresAt }).commit(),

@@ -1,6 +1,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions } from 'electrodb';
 import { documentClient } from '../platform/aws.ts';
+import { backoff } from '../platform/backoff.ts';
 import { tableNameFromEnv } from '../platform/config.ts';
 import { shardOf } from '../platform/ids.ts';
 import { store } from '../store/service.ts';
@@ -115,12 +116,6 @@ export async function applyTally(tally: Tally): Promise<void> {
 const { partitionKey, sortKey } = tableDefinition;
 const MAX_ATTEMPTS = 20;
 
-/** Full-jitter exponential back-off, so writers that collided on one membership do not collide again in lockstep. */
-function backoff(attempt: number): Promise<void> {
-  const cap = Math.min(250, 5 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
-}
-
 function membershipKey(customerId: string, segmentId: string): Record<string, string> {
   const keys = createConversions(
     store().entities.segmentMembership,
@@ -186,7 +181,7 @@ export async function applyEvaluation(
       : options.known;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) {
-      await backoff(attempt);
+      await backoff(attempt, { baseMs: 5, capMs: 250 });
       state = await readMembership(evaluation.customerId, segment.segmentId);
     }
     if (state && state.evaluatedAt >= evaluation.evaluatedAt) return 'stale';

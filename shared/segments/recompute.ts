@@ -4,6 +4,7 @@ import { createConversions } from 'electrodb';
 import type { SegmentMessage } from '../../events/schemas/index.ts';
 import { envNames } from '../../functions/manifest.ts';
 import { documentClient } from '../platform/aws.ts';
+import { backoff } from '../platform/backoff.ts';
 import { queueUrl, tableNameFromEnv } from '../platform/config.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -328,8 +329,7 @@ async function completeStep(
     ExpressionAttributeNames: Record<string, string>;
   };
   for (let attempt = 0; attempt < 12; attempt++) {
-    if (attempt > 0)
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(2000, 20 * 2 ** attempt)));
+    await backoff(attempt, { capMs: 2_000 });
     try {
       await documentClient().send(
         new TransactWriteCommand({

@@ -5,6 +5,7 @@ import {
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { backoff } from '../platform/backoff.ts';
 
 /**
  * Batch reads and writes sent straight through the DocumentClient, every request of a batch at once.
@@ -18,12 +19,6 @@ const MAX_ATTEMPTS = 8;
 
 export type Key = Record<string, string>;
 type Item = Record<string, unknown>;
-
-/** Full-jitter exponential back-off: DynamoDB returns unprocessed keys and items when it is throttling. */
-function backOff(attempt: number): Promise<void> {
-  const ceiling = 25 * 2 ** attempt;
-  return new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
-}
 
 /**
  * Reads the given keys (at most 100 a request, all requests in parallel), returning only the projected
@@ -59,7 +54,8 @@ async function getChunk(client: DynamoDBDocumentClient, input: BatchGetCommandIn
   let requestItems = input.RequestItems;
   for (let attempt = 0; requestItems && Object.keys(requestItems).length > 0; attempt++) {
     if (attempt >= MAX_ATTEMPTS) throw new Error(`DynamoDB left keys unread after ${MAX_ATTEMPTS} attempts`);
-    if (attempt > 0) await backOff(attempt);
+    // DynamoDB returns unprocessed keys and items when it is throttling: wait before asking again.
+    await backoff(attempt, { baseMs: 25, capMs: 5_000 });
     const result = await client.send(new BatchGetCommand({ RequestItems: requestItems }));
     for (const tableItems of Object.values(result.Responses ?? {})) items.push(...tableItems);
     requestItems = result.UnprocessedKeys;
@@ -99,7 +95,7 @@ async function writeChunk(client: DynamoDBDocumentClient, input: BatchWriteComma
     if (attempt >= MAX_ATTEMPTS) {
       throw new Error(`DynamoDB left items unprocessed after ${MAX_ATTEMPTS} attempts`);
     }
-    if (attempt > 0) await backOff(attempt);
+    await backoff(attempt, { baseMs: 25, capMs: 5_000 });
     const result = await client.send(new BatchWriteCommand({ RequestItems: requestItems }));
     requestItems = result.UnprocessedItems;
   }

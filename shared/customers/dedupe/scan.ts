@@ -5,6 +5,7 @@ import { createConversions } from 'electrodb';
 import type { DedupeMessage } from '../../../events/schemas/index.ts';
 import { envNames } from '../../../functions/manifest.ts';
 import { documentClient } from '../../platform/aws.ts';
+import { backoff } from '../../platform/backoff.ts';
 import { queueUrl, tableNameFromEnv } from '../../platform/config.ts';
 import { NotFoundError } from '../../platform/errors.ts';
 import { newId, shardOf } from '../../platform/ids.ts';
@@ -247,8 +248,7 @@ async function completeStep(
   expiresAt: number,
 ): Promise<boolean> {
   for (let attempt = 0; attempt < 12; attempt++) {
-    if (attempt > 0)
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(2000, 20 * 2 ** attempt)));
+    await backoff(attempt, { capMs: 2_000 });
     const result = await store()
       .transaction.write(({ dedupeStep, dedupeScan }) => [
         dedupeStep.create({ scanId, step, next, expiresAt }).commit(),
