@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type MessageTag, type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import pMap from 'p-map';
 import { config } from '../platform/config.ts';
 import { sesClient } from '../platform/ses.ts';
 import { isTransient, providerError, result } from './errors.ts';
@@ -137,17 +138,6 @@ export function sesAdapter(options: SesAdapterOptions = {}): ChannelAdapter<'ema
     channel: 'email',
     maxBatch: 50,
     send,
-    async sendBatch(messages) {
-      const results: SendResult[] = new Array(messages.length);
-      let next = 0;
-      const lane = async () => {
-        while (next < messages.length) {
-          const i = next++;
-          results[i] = await send(messages[i] as EmailMessage);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, messages.length) }, lane));
-      return results;
-    },
+    sendBatch: (messages) => pMap(messages, (m) => send(m as EmailMessage), { concurrency }),
   };
 }

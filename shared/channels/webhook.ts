@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import pMap from 'p-map';
 import { sleep as defaultSleep } from '../platform/backoff.ts';
 import { config } from '../platform/config.ts';
 import { result } from './errors.ts';
@@ -201,17 +202,6 @@ export function webhookAdapter(options: WebhookAdapterOptions = {}): ChannelAdap
     channel: 'webhook',
     maxBatch: 50,
     send,
-    async sendBatch(messages) {
-      const results: SendResult[] = new Array(messages.length);
-      let next = 0;
-      const lane = async () => {
-        while (next < messages.length) {
-          const i = next++;
-          results[i] = await send(messages[i] as WebhookMessage);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, messages.length) }, lane));
-      return results;
-    },
+    sendBatch: (messages) => pMap(messages, (m) => send(m as WebhookMessage), { concurrency }),
   };
 }

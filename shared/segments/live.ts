@@ -1,4 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
+import pMap from 'p-map';
 import { log } from '../platform/log.ts';
 import { store } from '../store/service.ts';
 import { DependencyIndex, type IndexedSegment } from './dependency-index.ts';
@@ -127,15 +128,6 @@ export async function evaluateCustomer(
   return outcome;
 }
 
-/** Runs `work` over `items`, `concurrency` at a time. */
-async function lanes<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
-}
-
 /** The dynamic segments a customer's change may affect, cascades included, in dependency order. */
 export function targetsOf(index: DependencyIndex, touched: Touched): string[] {
   return index.withDependents(index.affectedBy(touched));
@@ -154,19 +146,23 @@ export async function applySegmentStream(records: readonly DynamoDBRecord[]): Pr
   // created segment misses no change between its recomputation's read of a customer and the next.
   const index = await dependencyIndex({ refresh: true });
   let failedFrom: number | undefined;
-  await lanes([...customers.values()], CUSTOMER_CONCURRENCY, async ({ customerId, records, touched }) => {
-    try {
-      if (touched.gone) await leaveAllSegments(customerId, touched.gone);
-      else {
-        const targets = targetsOf(index, touched);
-        if (targets.length > 0) await evaluateCustomer(customerId, targets, { index, reason: 'rule' });
+  await pMap(
+    [...customers.values()],
+    async ({ customerId, records, touched }) => {
+      try {
+        if (touched.gone) await leaveAllSegments(customerId, touched.gone);
+        else {
+          const targets = targetsOf(index, touched);
+          if (targets.length > 0) await evaluateCustomer(customerId, targets, { index, reason: 'rule' });
+        }
+      } catch (error) {
+        log.error('segment evaluation failed', { customerId, error: error as Error });
+        const first = Math.min(...records);
+        failedFrom = failedFrom === undefined ? first : Math.min(failedFrom, first);
       }
-    } catch (error) {
-      log.error('segment evaluation failed', { customerId, error: error as Error });
-      const first = Math.min(...records);
-      failedFrom = failedFrom === undefined ? first : Math.min(failedFrom, first);
-    }
-  });
+    },
+    { concurrency: CUSTOMER_CONCURRENCY },
+  );
   return failedFrom;
 }
 
@@ -192,17 +188,21 @@ export async function sweepMinute(minute: number, now: number, index?: Dependenc
   const idx = index ?? (await dependencyIndex());
   const due = (await dueIn(minute)).filter((d) => d.dueAt <= now);
   const totals = { customers: due.length, entered: 0, exited: 0, failed: 0 };
-  await lanes(due, CUSTOMER_CONCURRENCY, async ({ customerId, shard, dueAt }) => {
-    try {
-      const outcome = await sweepCustomer(customerId, now, idx);
-      totals.entered += outcome?.entered.length ?? 0;
-      totals.exited += outcome?.exited.length ?? 0;
-      await removeDue(minute, shard, customerId, dueAt);
-    } catch (error) {
-      totals.failed++;
-      log.error('segment transition sweep failed', { customerId, error: error as Error });
-    }
-  });
+  await pMap(
+    due,
+    async ({ customerId, shard, dueAt }) => {
+      try {
+        const outcome = await sweepCustomer(customerId, now, idx);
+        totals.entered += outcome?.entered.length ?? 0;
+        totals.exited += outcome?.exited.length ?? 0;
+        await removeDue(minute, shard, customerId, dueAt);
+      } catch (error) {
+        totals.failed++;
+        log.error('segment transition sweep failed', { customerId, error: error as Error });
+      }
+    },
+    { concurrency: CUSTOMER_CONCURRENCY },
+  );
   return totals;
 }
 

@@ -1,5 +1,6 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions } from 'electrodb';
+import pMap from 'p-map';
 import { documentClient } from '../platform/aws.ts';
 import { backoff } from '../platform/backoff.ts';
 import { tableNameFromEnv } from '../platform/config.ts';
@@ -364,27 +365,22 @@ export async function applyEvaluations(
   items: { segment: SegmentShape; evaluation: Evaluation; known?: MembershipState | null }[],
   options: { stamp?: boolean; concurrency?: number } = {},
 ): Promise<Applied[]> {
-  const results: Applied[] = new Array(items.length);
   const tally: Tally = new Map();
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      const item = items[i];
-      if (!item) continue;
-      results[i] = await applyEvaluation(item.segment, item.evaluation, {
-        ...(item.known !== undefined && { known: item.known }),
-        ...(options.stamp !== undefined && { stamp: options.stamp }),
-        tally,
-      });
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, items.length) }, lane));
+    return await pMap(
+      items,
+      (item) =>
+        applyEvaluation(item.segment, item.evaluation, {
+          ...(item.known !== undefined && { known: item.known }),
+          ...(options.stamp !== undefined && { stamp: options.stamp }),
+          tally,
+        }),
+      { concurrency: options.concurrency ?? 16 },
+    );
   } finally {
     // The flips that did happen are counted even when another one failed.
     await applyTally(tally);
   }
-  return results;
 }
 
 /** The segments a customer is in now, with when they entered (one query of the customer's partition). */

@@ -1,4 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import pMap from 'p-map';
 import { documentClient } from '../platform/aws.ts';
 import { tableNameFromEnv } from '../platform/config.ts';
 import { emptyPurchaseState, type PurchaseState } from '../scoring/aggregates.ts';
@@ -228,20 +229,16 @@ export async function subjectsOf(
   context: SubjectContext,
   concurrency = 16,
 ): Promise<(Subject | undefined)[]> {
-  const out: (Subject | undefined)[] = new Array(page.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < page.length; i = next++) {
-      const items = page[i];
-      if (!items) continue;
+  return pMap(
+    page,
+    async (items) => {
       const exists = items.profile && !items.gone;
       const events =
         exists && needs.eventTypes.length > 0
           ? await readEvents(items.customerId, needs, context.now)
           : undefined;
-      out[i] = subjectFromItems(items, needs, context, events);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, page.length) }, lane));
-  return out;
+      return subjectFromItems(items, needs, context, events);
+    },
+    { concurrency },
+  );
 }

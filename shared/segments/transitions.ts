@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import { shardOf } from '../platform/ids.ts';
 import { store } from '../store/service.ts';
 import type { Subject } from './subject.ts';
@@ -196,18 +197,17 @@ export async function scheduleSubjects(
 ): Promise<void> {
   const timed = [...rules].filter(([, r]) => r.dependencies.timeDependent);
   if (timed.length === 0) return;
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < evaluated.length; i = next++) {
-      const { customerId, subject } = evaluated[i] as (typeof evaluated)[number];
-      if (!subject) continue;
+  await pMap(
+    evaluated,
+    async ({ customerId, subject }) => {
+      if (!subject) return;
       const updates = new Map<string, number | null>();
       for (const [segmentId, rule] of timed) {
         const at = rule.nextTransitionAt(subject, evaluatedAt);
         updates.set(segmentId, at === null ? null : Math.max(at, evaluatedAt + 1));
       }
       await reschedule(customerId, updates, evaluatedAt);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, evaluated.length) }, lane));
+    },
+    { concurrency },
+  );
 }
