@@ -163,7 +163,7 @@ export async function mayContactEach(
     readCustomer(customerId),
     s.consent.get(consentKeys).go({ consistent: true }),
     readFrequency(customerId),
-    topicsByName(),
+    topicsByName([topic]),
   ]);
   if (!customer) {
     const erasure = await s.erasure.get({ customerId }).go({ consistent: true });

@@ -103,7 +103,7 @@ export async function setConsents(
   options: SetConsentsOptions = {},
 ): Promise<SetConsentsResult> {
   const customer = await getCustomer(customerId);
-  const topics = await topicsByName();
+  const topics = await topicsByName(changes.map((change) => change.topic));
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   changes.forEach((change, i) => {

@@ -7,7 +7,9 @@ import type { TopicPutInput } from './schema.ts';
 
 /**
  * Declared subscription topics. Read by the send gate and the preference page, so cached per process
- * for a short time like custom attributes; a declaration reaches every function within a minute.
+ * for a short time like custom attributes: a change to a declaration reaches every function within a
+ * minute. A name the cached list lacks is looked up again (at most once a second), so a topic declared
+ * a moment ago is known at once to whoever asks for it by name.
  */
 export interface TopicDefinition extends TopicRule {
   topic: string;
@@ -19,6 +21,8 @@ export interface TopicDefinition extends TopicRule {
 }
 
 const TTL_MS = 60_000;
+/** How old a cached list must be before a missing name makes the next caller read the topics again. */
+const MISS_REFRESH_MS = 1_000;
 let cache: { at: number; list: TopicDefinition[] } | undefined;
 
 function toDefinition(item: EntityItem<typeof Topic>): TopicDefinition {
@@ -42,8 +46,15 @@ export async function listTopics(): Promise<TopicDefinition[]> {
   return list;
 }
 
-export async function topicsByName(): Promise<Map<string, TopicDefinition>> {
-  return new Map((await listTopics()).map((t) => [t.topic, t]));
+/** The declared topics by name; `wanted` names the topics the caller is about to look up. */
+export async function topicsByName(wanted: readonly string[] = []): Promise<Map<string, TopicDefinition>> {
+  let byName = new Map((await listTopics()).map((t) => [t.topic, t]));
+  const missing = wanted.some((name) => name !== '*' && !byName.has(name));
+  if (missing && cache && Date.now() - cache.at >= MISS_REFRESH_MS) {
+    cache = undefined;
+    byName = new Map((await listTopics()).map((t) => [t.topic, t]));
+  }
+  return byName;
 }
 
 export function forgetTopics(): void {

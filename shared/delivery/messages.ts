@@ -127,7 +127,7 @@ export async function sendTransactional(
   sourceId: string,
   adapters: () => ChannelAdapters,
 ): Promise<MessageResult> {
-  const topic = (await topicsByName()).get(input.topic);
+  const topic = (await topicsByName([input.topic])).get(input.topic);
   if (!topic) throw UnprocessableError.field('topic', 'is not a declared topic');
   if (topic.kind !== 'service')
     throw UnprocessableError.field(

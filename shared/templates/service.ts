@@ -76,7 +76,11 @@ async function checkTemplate(input: TemplateInput): Promise<TemplateDefinition> 
     declared[`customer.attributes.${name}`] ??= { type: 'string' };
   }
   const problems = templateProblems({ ...definition, variables: declared });
-  if (definition.topic && definition.topic !== '*' && !(await topicsByName()).has(definition.topic)) {
+  if (
+    definition.topic &&
+    definition.topic !== '*' &&
+    !(await topicsByName([definition.topic])).has(definition.topic)
+  ) {
     problems.push({ path: 'topic', message: `"${definition.topic}" is not a declared topic` });
   }
   if (problems.length > 0) throw new ValidationError(problems);

@@ -8,7 +8,8 @@ const env = useStackEnv();
 const { upsertCustomer } = await import('../../shared/customers/service.ts');
 const { eraseCustomer, erasePage } = await import('../../shared/customers/erasure.ts');
 const { customerUpsertSchema } = await import('../../shared/customers/schema.ts');
-const { declareTopic } = await import('../../shared/consent/topics.ts');
+const { declareTopic, topicsByName } = await import('../../shared/consent/topics.ts');
+const { store } = await import('../../shared/store/service.ts');
 const { topicPutSchema } = await import('../../shared/consent/schema.ts');
 const { setConsents, getConsents, confirmEmailConsents } = await import('../../shared/consent/service.ts');
 const { putSuppression, deleteSuppression, hashedAddress } = await import(
@@ -257,5 +258,37 @@ describe('erasure', () => {
     expect(kept).toMatchObject({ reason: 'hard_bounce' });
     expect(kept?.detail).toBeUndefined();
     expect(reused).toMatchObject({ allowed: false, reason: 'suppressed:hard_bounce' });
+  });
+});
+
+describe('topics declared by another process', () => {
+  it('are known to the gate as soon as it asks for them by name, though its list is cached', async () => {
+    // Prepare: this process has read the list; another one (the API) then declares a topic, which
+    // clears that process's cache, not this one's
+    const c = await customer();
+    await setConsents(c.id, [{ channel: 'email', topic: '*', status: 'opted_in', source: 'api' }], 'K1');
+    await topicsByName();
+    const topic = `late-${unique()}`;
+    const now = new Date().toISOString();
+    await store()
+      .entities.topic.put({
+        topic,
+        nameEn: 'Late',
+        nameZh: '迟到',
+        kind: 'service',
+        channels: ['email'],
+        defaultStatus: 'opted_in',
+        createdAt: now,
+        updatedAt: now,
+      })
+      .go();
+    // A cached list younger than a second is trusted even for a missing name.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    // Act
+    const decision = await mayContact({ customerId: c.id, channel: 'email', topic });
+
+    // Assess
+    expect(decision).toMatchObject({ allowed: true });
   });
 });
