@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type LocalStack, startLocalStack } from '../infra/local/stack.ts';
+import { startLocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed } from './support/report.ts';
 
@@ -28,13 +28,13 @@ export async function run(args: string[]): Promise<void> {
   const options = parseOptions(args, defaults);
   const stack = await startLocalStack({ apiPort: 0, quiet: true, schedules: false });
   try {
-    await measure(stack, options);
+    await measure(options);
   } finally {
     await stack.stop();
   }
 }
 
-async function measure(stack: LocalStack, options: typeof defaults): Promise<void> {
+async function measure(options: typeof defaults): Promise<void> {
   const { store } = await import('../shared/store/service.ts');
   const { documentClient } = await import('../shared/platform/aws.ts');
   const { tableNameFromEnv } = await import('../shared/platform/config.ts');
