@@ -212,6 +212,10 @@ export const sendMessage = z.strictObject({
   recipients: z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100)),
   /** Throttle back-offs so far; the next delay doubles. */
   backoffs: z._default(z.number().check(z.int(), z.minimum(0)), 0),
+  /** Quiet-hours deferrals so far: the message came back this many times for recipients the gate deferred. */
+  deferrals: z._default(z.number().check(z.int(), z.minimum(0)), 0),
+  /** Not to be worked on before this instant (ISO 8601): the end of the deferred recipients' quiet hours. */
+  notBefore: z.optional(z.iso.datetime()),
 });
 export type SendQueueMessage = z.input<typeof sendMessage>;
 /**

@@ -467,6 +467,8 @@ export interface SendOutcome {
   outcome: Outcome;
   variant?: string;
   channel?: Channel;
+  /** Quiet hours: the gate deferred the message to this instant (ISO 8601). */
+  deferUntil?: string;
 }
 
 /** One recipient through holdout, variant, gate, rate limit, channel and confirmation. */
@@ -526,7 +528,12 @@ export async function sendOne(
   if (answer.outcome === 'duplicate')
     return { outcome: 'duplicate', variant: variant.id, channel: answer.channel };
   if (answer.outcome === 'defer')
-    return { outcome: 'deferred', variant: variant.id, channel: answer.channel };
+    return {
+      outcome: 'deferred',
+      variant: variant.id,
+      channel: answer.channel,
+      deferUntil: answer.deferUntil,
+    };
   const channel = answer.channel;
   const messageRef = ref(channel, { ...dims, messageId: answer.ticket.attemptId });
   const tags = options.test ? undefined : refTags(messageRef);
@@ -579,6 +586,12 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
     await enqueueOne(deps.sendQueueUrl, message, PAUSE_RECHECK_SECONDS);
     return;
   }
+  // A deferred continuation waits out its recipients' quiet hours, in steps of SQS's longest delay.
+  const waitMs = message.notBefore === undefined ? 0 : Date.parse(message.notBefore) - Date.now();
+  if (waitMs > 0 && campaign.status !== 'cancelled') {
+    await enqueueOne(deps.sendQueueUrl, message, waitMs / 1000);
+    return;
+  }
   const counts = new Map<string, number>();
   const add = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
   if (campaign.status === 'cancelled') {
@@ -586,6 +599,8 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
   } else {
     const pending = [...message.recipients];
     const requeue: string[] = [];
+    const deferred: string[] = [];
+    let deferUntil: string | undefined;
     let throttledMs = 0;
     let crash: unknown;
     const lane = async () => {
@@ -596,6 +611,12 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
           if ('throttled' in result) {
             requeue.push(customerId);
             throttledMs = Math.max(throttledMs, result.throttled);
+            continue;
+          }
+          if (result.deferUntil !== undefined) {
+            // Not dropped: the recipient comes back when its quiet hours end, and the gate decides again.
+            deferred.push(customerId);
+            if (deferUntil === undefined || result.deferUntil < deferUntil) deferUntil = result.deferUntil;
             continue;
           }
           add(`o:${result.outcome}`);
@@ -619,8 +640,21 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
       const delay = Math.max(Math.ceil(throttledMs / 1000), Math.min(2 ** backoffs, MAX_DELAY_SECONDS));
       await enqueueOne(
         deps.sendQueueUrl,
-        { ...message, recipients: [...requeue, ...pending], backoffs },
+        { ...message, recipients: [...requeue, ...pending, ...deferred], backoffs },
         delay,
+      );
+      await countPartial(message, counts);
+      return;
+    }
+    if (deferred.length > 0) {
+      // The message continues with the deferred recipients at the earliest end of their quiet hours
+      // (those whose quiet hours last longer are deferred again then); it is done only after them.
+      const deferrals = (message.deferrals ?? 0) + 1;
+      const continuation = { ...message, recipients: deferred, deferrals, notBefore: deferUntil };
+      await enqueueOne(
+        deps.sendQueueUrl,
+        continuation,
+        (Date.parse(deferUntil as string) - Date.now()) / 1000,
       );
       await countPartial(message, counts);
       return;
@@ -636,7 +670,12 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
  */
 async function countPartial(message: SendQueueMessage, counts: Map<string, number>): Promise<void> {
   if (counts.size === 0) return;
-  await writeCounts(message, `msg:${message.id}:part:${message.backoffs ?? 0}`, counts, 0);
+  await writeCounts(
+    message,
+    `msg:${message.id}:part:${message.backoffs ?? 0}:${message.deferrals ?? 0}`,
+    counts,
+    0,
+  );
 }
 
 async function countDone(message: SendQueueMessage, counts: Map<string, number>): Promise<void> {
