@@ -4,10 +4,11 @@ import {
   type BatchWriteCommandInput,
   DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { type LocalStack, startLocalStack } from '../infra/local/stack.ts';
+import type { LocalStack } from '../infra/local/stack.ts';
 import type { EventInput } from '../shared/events/schema.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed, resultLine, table } from './support/report.ts';
+import { withLocalStack } from './support/stack.ts';
 import { type Summary, summarize } from './support/stats.ts';
 
 /**
@@ -177,12 +178,7 @@ async function timed(action: () => Promise<void>): Promise<number> {
 export async function run(args: string[]): Promise<void> {
   const options = parseOptions(args, defaults);
   // No schedule timers: a sweeper firing mid-run would land on one side's timing only.
-  const stack = await startLocalStack({ apiPort: 0, quiet: true, schedules: false });
-  try {
-    await measure(stack, options);
-  } finally {
-    await stack.stop();
-  }
+  await withLocalStack((stack) => measure(stack, options));
 }
 
 async function measure(stack: LocalStack, options: typeof defaults): Promise<void> {

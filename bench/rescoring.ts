@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed } from './support/report.ts';
+import { withLocalStack } from './support/stack.ts';
 
 /**
  * rescoring: a full rescoring run over `customers` customers holding `orders` orders between them,
@@ -26,12 +26,7 @@ const defaults = {
 
 export async function run(args: string[]): Promise<void> {
   const options = parseOptions(args, defaults);
-  const stack = await startLocalStack({ apiPort: 0, quiet: true, schedules: false });
-  try {
-    await measure(options);
-  } finally {
-    await stack.stop();
-  }
+  await withLocalStack(() => measure(options));
 }
 
 async function measure(options: typeof defaults): Promise<void> {

@@ -1,6 +1,7 @@
-import { type LocalStack, startLocalStack } from '../infra/local/stack.ts';
+import type { LocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed, resultLine } from './support/report.ts';
+import { withLocalStack } from './support/stack.ts';
 import { quantile, summarize } from './support/stats.ts';
 
 /**
@@ -32,12 +33,7 @@ const defaults = {
 
 export async function run(args: string[]): Promise<void> {
   const options = parseOptions(args, defaults);
-  const stack = await startLocalStack({ apiPort: 0, quiet: true, schedules: false });
-  try {
-    await measure(stack, options);
-  } finally {
-    await stack.stop();
-  }
+  await withLocalStack((stack) => measure(stack, options));
 }
 
 const otherRules = (probe: string) => [

@@ -1,7 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type LocalStack, startLocalStack } from '../infra/local/stack.ts';
+import type { LocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed } from './support/report.ts';
+import { withLocalStack } from './support/stack.ts';
 
 /**
  * segment-recompute: a full recomputation of `customers` customers against 20 realistic segments through
@@ -92,12 +93,7 @@ export const SEGMENT_RULES: { name: string; rule: unknown }[] = [
 
 export async function run(args: string[]): Promise<void> {
   const options = parseOptions(args, defaults);
-  const stack = await startLocalStack({ apiPort: 0, quiet: true, schedules: false });
-  try {
-    await measure(stack, options);
-  } finally {
-    await stack.stop();
-  }
+  await withLocalStack((stack) => measure(stack, options));
 }
 
 type Input = Record<string, unknown>;

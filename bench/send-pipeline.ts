@@ -6,9 +6,10 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { type LocalStack, startLocalStack } from '../infra/local/stack.ts';
+import type { LocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed } from './support/report.ts';
+import { withLocalStack } from './support/stack.ts';
 
 /**
  * `send-pipeline`: recipients per second from the planner to the channel adapter (the Pinpoint
@@ -31,12 +32,7 @@ export async function run(args: string[]): Promise<void> {
   const options = parseOptions(args, defaults);
   process.env.SEND_RATE_SMS_PARTS = '1000000';
   process.env.SEND_RATE_EMAIL = '1000000';
-  const stack = await startLocalStack({ apiPort: 0, quiet: true, schedules: false });
-  try {
-    await measure(stack, options);
-  } finally {
-    await stack.stop();
-  }
+  await withLocalStack((stack) => measure(stack, options));
 }
 
 async function measure(_stack: LocalStack, options: typeof defaults): Promise<void> {
