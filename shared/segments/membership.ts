@@ -141,7 +141,8 @@ function historyKey(customerId: string, segmentId: string, enteredAt: string) {
   return { [partitionKey]: String(keys[partitionKey]), [sortKey]: String(keys[sortKey]) };
 }
 
-function counterKey(segmentId: string, shard: number) {
+/** The key of one shard's size counter (`SEGC#<segmentId>#<shard>`), from the entity's key design. */
+export function counterKey(segmentId: string, shard: number) {
   const keys = createConversions(
     store().entities.segmentShardCount,
   ).byAccessPattern.byShard.fromComposite.toKeys({ segmentId, shard }) as Record<string, string>;

@@ -16,6 +16,7 @@ import { referencedSegments } from './cycles.ts';
 import {
   type Applied,
   applyEvaluations,
+  counterKey,
   type Evaluation,
   type MembershipState,
   type SegmentShape,
@@ -506,7 +507,7 @@ export async function recountShards(segment: Pick<SegmentItem, 'segmentId' | 'sh
       await documentClient().send(
         new UpdateCommand({
           TableName: table,
-          Key: keysOfCounter(segment.segmentId, shard),
+          Key: counterKey(segment.segmentId, shard),
           UpdateExpression:
             'SET #count = :members, #segmentId = :segmentId, #shard = :shard, #e = :e, #v = :v',
           ConditionExpression: seen === undefined ? 'attribute_not_exists(#count)' : '#count = :seen',
@@ -533,14 +534,4 @@ export async function recountShards(segment: Pick<SegmentItem, 'segmentId' | 'sh
     }
   }
   return repaired;
-}
-
-function keysOfCounter(segmentId: string, shard: number) {
-  const k = createConversions(
-    store().entities.segmentShardCount,
-  ).byAccessPattern.byShard.fromComposite.toKeys({
-    segmentId,
-    shard,
-  }) as Record<string, string>;
-  return { [partitionKey]: String(k[partitionKey]), [sortKey]: String(k[sortKey]) };
 }
