@@ -18,7 +18,7 @@ import type { ProvisionedQueue } from './provision.ts';
 import { type Poller, startQueuePoller } from './queue-poller.ts';
 import { type LocalScheduler, startScheduler } from './scheduler.ts';
 import { eventBridgePath, pinpointPath, startServer } from './server.ts';
-import { startStreamPoller } from './stream-poller.ts';
+import { type StreamPoller, startStreamPoller } from './stream-poller.ts';
 
 /**
  * The local Lambda runtime, driven by a function table (the manifest, or test fixtures of the same
@@ -75,6 +75,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
   const scheduler = startScheduler({ host, timers: options.schedules ?? true, log });
   const api = createHttpApi({ host, log });
   const startedAt = new Date().toISOString();
+  const streamPollers = new Map<string, StreamPoller>();
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolveReady) => {
     markReady = resolveReady;
@@ -93,6 +94,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         functions: Object.keys(functions).length,
         notWrittenYet: missing,
       }),
+      streams: () =>
+        [...streamPollers].map(([functionName, p]) => ({ functionName, caughtUpAt: p.caughtUpAt() })),
     },
     options.port ?? 0,
   );
@@ -142,19 +145,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       options.dataDir ? join(options.dataDir, 'stream-checkpoints.json') : undefined,
     );
     for (const { name, trigger } of host.byTrigger('stream')) {
-      pollers.push(
-        await startStreamPoller({
-          host,
-          functionName: name,
-          batchSize: trigger.batchSize,
-          startingPosition: trigger.startingPosition,
-          tableName: options.tableName,
-          dynamodbEndpoint: options.endpoints.dynamodb,
-          checkpoints,
-          log,
-          ...(options.streamRetryAttempts !== undefined && { retryAttempts: options.streamRetryAttempts }),
-        }),
-      );
+      const poller = await startStreamPoller({
+        host,
+        functionName: name,
+        batchSize: trigger.batchSize,
+        startingPosition: trigger.startingPosition,
+        tableName: options.tableName,
+        dynamodbEndpoint: options.endpoints.dynamodb,
+        checkpoints,
+        log,
+        ...(options.streamRetryAttempts !== undefined && { retryAttempts: options.streamRetryAttempts }),
+      });
+      pollers.push(poller);
+      streamPollers.set(name, poller);
     }
     return {
       url: server.url,

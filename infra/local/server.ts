@@ -21,6 +21,8 @@ export interface ServerParts {
   pinpoint: PinpointRecorder;
   scheduler: LocalScheduler;
   health: () => unknown;
+  /** Each stream consumer with the time it had last handled every change written before it. */
+  streams: () => { functionName: string; caughtUpAt: number | undefined }[];
   log: Logger;
   /** Requests wait for this: the functions' environment is set only once the server's port is known. */
   ready: Promise<void>;
@@ -201,6 +203,14 @@ async function serveLocal(
   }
   if (method === 'GET' && pathname === '/_local/health') {
     sendJson(res, 200, parts.health());
+    return;
+  }
+  if (method === 'GET' && pathname === '/_local/streams') {
+    const streams = parts.streams().map(({ functionName, caughtUpAt }) => ({
+      functionName,
+      caughtUpAt: caughtUpAt === undefined ? null : new Date(caughtUpAt).toISOString(),
+    }));
+    sendJson(res, 200, { streams });
     return;
   }
   if (method === 'GET' && pathname === '/_local/bus') {

@@ -47,8 +47,16 @@ interface ShardState {
 
 const shardRefreshMs = 1_000;
 
+export interface StreamPoller extends Poller {
+  /**
+   * The start of the latest pass over the stream that found every open shard empty: each change written
+   * before it has been handed to the function and the invocation has finished (tests wait on it).
+   */
+  caughtUpAt(): number | undefined;
+}
+
 /** Resolves once the current shards are positioned, so a write made after it is seen. */
-export async function startStreamPoller(options: StreamPollerOptions): Promise<Poller> {
+export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const { host, functionName, checkpoints, log } = options;
   const retryAttempts = options.retryAttempts ?? 3;
   const idleDelayMs = options.idleDelayMs ?? 100;
@@ -123,7 +131,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<P
     return !parent || parent.finished;
   }
 
-  /** Reads one page from the shard; returns whether it had records. */
+  /** Reads one page from the shard; returns whether it had records (or could not be read this time). */
   async function readShard(shard: ShardState): Promise<boolean> {
     if (!shard.iterator) await positionIterator(shard);
     if (!shard.iterator) return false;
@@ -135,7 +143,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<P
       if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') {
         if (name === 'TrimmedDataAccessException') shard.position = { type: 'TRIM_HORIZON' };
         shard.iterator = undefined;
-        return false;
+        // Not read: this pass must not count as caught up.
+        return true;
       }
       throw error;
     }
@@ -203,16 +212,23 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<P
   }
 
   let consecutiveErrors = 0;
+  let caughtUpAt: number | undefined;
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       try {
         if (Date.now() - lastRefresh > shardRefreshMs) await refreshShards(false);
+        // A pass counts as caught up only if it read every open shard (none waited on its parent), saw
+        // no records, and the shard list was read before it began.
+        const passStarted = Math.min(Date.now(), lastRefresh);
         let busy = false;
+        let skipped = false;
         for (const shard of shards.values()) {
           if (stopping.signal.aborted) break;
-          if (readyToRead(shard) && (await readShard(shard))) busy = true;
+          if (!readyToRead(shard)) skipped ||= !shard.finished;
+          else if (await readShard(shard)) busy = true;
         }
         consecutiveErrors = 0;
+        if (!busy && !skipped && !stopping.signal.aborted) caughtUpAt = passStarted;
         if (!busy) await sleep(idleDelayMs, stopping.signal);
       } catch (error) {
         if (stopping.signal.aborted) break;
@@ -225,6 +241,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<P
   })();
 
   return {
+    caughtUpAt: () => caughtUpAt,
     async stop() {
       stopping.abort();
       await loop;

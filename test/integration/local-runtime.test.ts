@@ -280,6 +280,35 @@ describe('stream poller', () => {
     const [first, second] = deliveries();
     expect(second?.dynamodb?.SequenceNumber).toBe(first?.dynamodb?.SequenceNumber);
   });
+
+  it('says it has caught up only once the handler has finished with every change written before', async () => {
+    // Prepare
+    const pks = Array.from({ length: 5 }, () => `fixture#${randomUUID()}`);
+
+    // Act
+    for (const pk of pks) {
+      await dynamo.send(
+        new PutItemCommand({ TableName: tableName, Item: { pk: { S: pk }, sk: { S: 'c' } } }),
+      );
+    }
+    const written = Date.now();
+    const caughtUp = await until('the stream consumer to catch up', async () => {
+      const { streams } = (await (await get('/_local/streams')).json()) as {
+        streams: { functionName: string; caughtUpAt: string | null }[];
+      };
+      const at = streams.find((s) => s.functionName === 'streamFixture')?.caughtUpAt;
+      return at && Date.parse(at) > written ? at : false;
+    });
+
+    // Assess: at that moment every record had been handed over.
+    const delivered = new Set(
+      callsOf<DynamoDBStreamEvent>('stream')
+        .flatMap((event) => event.Records)
+        .map((r) => r.dynamodb?.Keys?.pk?.S),
+    );
+    expect(pks.filter((pk) => !delivered.has(pk))).toEqual([]);
+    expect(Date.parse(caughtUp)).toBeLessThanOrEqual(Date.now());
+  });
 });
 
 describe('API Gateway', () => {
