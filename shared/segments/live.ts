@@ -124,7 +124,7 @@ export async function evaluateCustomer(
     else if (a === 'exited') outcome.exited.push(id);
   });
   outcome.evaluated = writes.length;
-  await reschedule(customerId, transitions, evaluatedAt);
+  await reschedule(customerId, transitions, evaluatedAt, items.schedule);
   return outcome;
 }
 

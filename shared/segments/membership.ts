@@ -18,8 +18,9 @@ import { tableDefinition } from '../store/table.ts';
  * writers racing (an incremental evaluation and a recomputation page) settle on the newest evaluation
  * whatever order their writes land in: no flapping, and an exit is never overwritten by an older entry.
  *
- * A flip is one transaction: the state item (which also moves it in or out of the sharded members
- * index) and the history item of the stint; the shard's counter is added to afterwards, outside the
+ * A flip is one transaction, or a part of one (`applyEvaluations` sends a page's flips together): the
+ * state item (which also moves it in or out of the sharded members index) and the history item of the
+ * stint; the shard's counter is added to afterwards, outside the
  * transaction, because transactions touching one counter item conflict with each other (a page of
  * entries would serialize on its shard counters). `applyEvaluations` adds a batch's flips up and writes
  * each counter once. A crash in between leaves a counter short until the next full recomputation
@@ -75,6 +76,10 @@ export type Tally = Map<string, { segmentId: string; shard: number; delta: numbe
 
 async function count(tally: Tally | undefined, segmentId: string, shard: number, delta: number) {
   if (!tally) return addToCounter(segmentId, shard, delta);
+  addToTally(tally, segmentId, shard, delta);
+}
+
+function addToTally(tally: Tally, segmentId: string, shard: number, delta: number) {
   const key = `${segmentId}#${shard}`;
   const entry = tally.get(key) ?? { segmentId, shard, delta: 0 };
   entry.delta += delta;
@@ -254,7 +259,18 @@ async function stamp(segment: SegmentShape, e: Evaluation, state: MembershipStat
   );
 }
 
-async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState | null, tally?: Tally) {
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+interface FlipWrite {
+  items: TransactItem[];
+  shard: number;
+  delta: 1 | -1;
+}
+
+/** The writes of one flip, conditional on the state as read: the state item and the stint's history item. */
+function flipWrite(segment: SegmentShape, e: Evaluation, state: MembershipState | null): FlipWrite {
   const table = tableNameFromEnv();
   // An exit leaves the shard the item is in (the segment may be gone, or its shards changed since).
   const shard = !e.member && state?.shard !== undefined ? state.shard : shardOf(e.customerId, segment.shards);
@@ -288,96 +304,159 @@ async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState
     const history = store()
       .entities.segmentHistory.put({ customerId: e.customerId, segmentId: segment.segmentId, enteredAt: at })
       .params() as { Item: Record<string, unknown> };
-    await documentClient().send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table,
-              Key: membershipKey(e.customerId, segment.segmentId),
-              UpdateExpression: `${base}, #enteredAt = :at, #gpk = :gpk, #gsk = :gsk REMOVE #exitedAt`,
-              ConditionExpression: seen.expression,
-              ExpressionAttributeNames: {
-                ...names,
-                '#enteredAt': 'enteredAt',
-                '#exitedAt': 'exitedAt',
-                '#gpk': 'gsi1pk',
-                '#gsk': 'gsi1sk',
-              },
-              ExpressionAttributeValues: {
-                ...common,
-                ':member': true,
-                ':at': at,
-                ':gpk': index.pk,
-                ':gsk': index.sk,
-              },
-            },
-          },
-          { Put: { TableName: table, Item: history.Item } },
-        ],
-      }),
-    );
-    await count(tally, segment.segmentId, shard, 1);
-    return;
-  }
-  const stint = state?.enteredAt;
-  await documentClient().send(
-    new TransactWriteCommand({
-      TransactItems: [
+    return {
+      shard,
+      delta: 1,
+      items: [
         {
           Update: {
             TableName: table,
             Key: membershipKey(e.customerId, segment.segmentId),
-            UpdateExpression: `${base}, #exitedAt = :at REMOVE #gpk, #gsk`,
+            UpdateExpression: `${base}, #enteredAt = :at, #gpk = :gpk, #gsk = :gsk REMOVE #exitedAt`,
             ConditionExpression: seen.expression,
             ExpressionAttributeNames: {
               ...names,
+              '#enteredAt': 'enteredAt',
               '#exitedAt': 'exitedAt',
               '#gpk': 'gsi1pk',
               '#gsk': 'gsi1sk',
             },
-            ExpressionAttributeValues: { ...common, ':member': false, ':at': at },
+            ExpressionAttributeValues: {
+              ...common,
+              ':member': true,
+              ':at': at,
+              ':gpk': index.pk,
+              ':gsk': index.sk,
+            },
           },
         },
-        ...(stint
-          ? [
-              {
-                Update: {
-                  TableName: table,
-                  Key: historyKey(e.customerId, segment.segmentId, stint),
-                  UpdateExpression: 'SET #exitedAt = :at',
-                  ExpressionAttributeNames: { '#exitedAt': 'exitedAt' },
-                  ExpressionAttributeValues: { ':at': at },
-                },
-              },
-            ]
-          : []),
+        { Put: { TableName: table, Item: history.Item } },
       ],
-    }),
-  );
-  await count(tally, segment.segmentId, shard, -1);
+    };
+  }
+  const stint = state?.enteredAt;
+  return {
+    shard,
+    delta: -1,
+    items: [
+      {
+        Update: {
+          TableName: table,
+          Key: membershipKey(e.customerId, segment.segmentId),
+          UpdateExpression: `${base}, #exitedAt = :at REMOVE #gpk, #gsk`,
+          ConditionExpression: seen.expression,
+          ExpressionAttributeNames: {
+            ...names,
+            '#exitedAt': 'exitedAt',
+            '#gpk': 'gsi1pk',
+            '#gsk': 'gsi1sk',
+          },
+          ExpressionAttributeValues: { ...common, ':member': false, ':at': at },
+        },
+      },
+      ...(stint
+        ? [
+            {
+              Update: {
+                TableName: table,
+                Key: historyKey(e.customerId, segment.segmentId, stint),
+                UpdateExpression: 'SET #exitedAt = :at',
+                ExpressionAttributeNames: { '#exitedAt': 'exitedAt' },
+                ExpressionAttributeValues: { ':at': at },
+              },
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState | null, tally?: Tally) {
+  const write = flipWrite(segment, e, state);
+  await documentClient().send(new TransactWriteCommand({ TransactItems: write.items }));
+  await count(tally, segment.segmentId, write.shard, write.delta);
+}
+
+/** DynamoDB's limit on the items of one transaction. */
+const TRANSACTION_ITEMS = 100;
+
+type Item = { segment: SegmentShape; evaluation: Evaluation; known?: MembershipState | null };
+
+/** A flip the caller's read says is due: the state is known, older than the evaluation, and differs. */
+function knownFlip(item: Item): item is Item & { known: MembershipState | null } {
+  if (item.known === undefined) return false;
+  if (item.known && item.known.evaluatedAt >= item.evaluation.evaluatedAt) return false;
+  return (item.known?.member ?? false) !== item.evaluation.member;
 }
 
 /**
- * Applies many evaluations, `concurrency` at a time (memberships are independent items; a
- * recomputation page applies its changes in parallel). Returns what each one did, in order.
+ * Applies many evaluations, `concurrency` requests at a time. Returns what each one did, in order.
+ *
+ * Flips over states the caller read (a recomputation page, a customer's partition) go out together, up
+ * to DynamoDB's 100 items in one transaction, each still conditional on its state as read: a page that
+ * enters customers into many segments costs one request per 50 or so flips rather than one per flip.
+ * A transaction is all or nothing, so when one of its conditions fails (another writer got there first)
+ * each of its flips is applied alone, reading its state again where it changed.
  */
 export async function applyEvaluations(
-  items: { segment: SegmentShape; evaluation: Evaluation; known?: MembershipState | null }[],
+  items: readonly Item[],
   options: { stamp?: boolean; concurrency?: number } = {},
 ): Promise<Applied[]> {
   const tally: Tally = new Map();
+  const results: Applied[] = new Array(items.length);
+  const one = async (i: number) => {
+    const item = items[i] as Item;
+    results[i] = await applyEvaluation(item.segment, item.evaluation, {
+      ...(item.known !== undefined && { known: item.known }),
+      ...(options.stamp !== undefined && { stamp: options.stamp }),
+      tally,
+    });
+  };
+  // Batches of flips (each a distinct membership: a transaction may not name an item twice), and the rest.
+  const batches: { indexes: number[]; writes: FlipWrite[] }[] = [];
+  const alone: number[] = [];
+  let batch: { indexes: number[]; writes: FlipWrite[]; size: number; keys: Set<string> } | undefined;
+  items.forEach((item, i) => {
+    const key = `${item.evaluation.customerId}#${item.segment.segmentId}`;
+    if (!knownFlip(item) || batch?.keys.has(key)) {
+      alone.push(i);
+      return;
+    }
+    const write = flipWrite(item.segment, item.evaluation, item.known);
+    if (!batch || batch.size + write.items.length > TRANSACTION_ITEMS) {
+      batch = { indexes: [], writes: [], size: 0, keys: new Set() };
+      batches.push(batch);
+    }
+    batch.indexes.push(i);
+    batch.writes.push(write);
+    batch.size += write.items.length;
+    batch.keys.add(key);
+  });
+  const sendBatch = async ({ indexes, writes }: { indexes: number[]; writes: FlipWrite[] }) => {
+    if (indexes.length === 1) return one(indexes[0] as number);
+    try {
+      await documentClient().send(
+        new TransactWriteCommand({ TransactItems: writes.flatMap((w) => w.items) }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      await pMap(indexes, one, { concurrency: 4 });
+      return;
+    }
+    indexes.forEach((i, n) => {
+      const write = writes[n] as FlipWrite;
+      const item = items[i] as Item;
+      results[i] = item.evaluation.member ? 'entered' : 'exited';
+      addToTally(tally, item.segment.segmentId, write.shard, write.delta);
+    });
+  };
   try {
-    return await pMap(
-      items,
-      (item) =>
-        applyEvaluation(item.segment, item.evaluation, {
-          ...(item.known !== undefined && { known: item.known }),
-          ...(options.stamp !== undefined && { stamp: options.stamp }),
-          tally,
-        }),
+    await pMap(
+      [...batches.map((b) => () => sendBatch(b)), ...alone.map((i) => () => one(i))],
+      (job) => job(),
       { concurrency: options.concurrency ?? 16 },
     );
+    return results;
   } finally {
     // The flips that did happen are counted even when another one failed.
     await applyTally(tally);

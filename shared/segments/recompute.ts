@@ -259,7 +259,7 @@ async function page(run: Run, message: Extract<SegmentMessage, { kind: 'page' }>
   const applied = await applyEvaluations(decisions, { concurrency: WRITE_CONCURRENCY });
   // Time-based conditions of the customers just read: when each may next change (live.ts sweeps them).
   await scheduleSubjects(
-    customers.map((c, i) => ({ customerId: c.customerId, subject: subjects[i] })),
+    customers.map((c, i) => ({ customerId: c.customerId, subject: subjects[i], schedule: c.schedule })),
     plan.rules,
     evaluatedAt,
   );
@@ -426,7 +426,7 @@ export async function recomputeCustomer(customerId: string): Promise<{ entered: 
   const { items, subject } = await loadSubject(customerId, needs, await subjectContext(evaluatedAt));
   const decisions = decide(customerId, subject, items.memberships, plan, {}, evaluatedAt);
   const applied = await applyEvaluations(decisions, { stamp: true });
-  await scheduleSubjects([{ customerId, subject }], plan.rules, evaluatedAt);
+  await scheduleSubjects([{ customerId, subject, schedule: items.schedule }], plan.rules, evaluatedAt);
   return {
     entered: applied.filter((a) => a === 'entered').length,
     exited: applied.filter((a) => a === 'exited').length,

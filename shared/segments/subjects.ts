@@ -8,6 +8,7 @@ import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
 import type { MembershipState } from './membership.ts';
 import type { Subject, SubjectEvent, SubjectProfile } from './subject.ts';
+import type { DueMap, StoredSchedule } from './transitions.ts';
 import type { Dependencies } from './types.ts';
 
 /**
@@ -46,6 +47,8 @@ export interface CustomerItems {
   aggregate?: Record<string, unknown>;
   consents: Record<string, unknown>[];
   memberships: Map<string, MembershipState>;
+  /** The customer's transition schedule (segmentSchedule), null when they have none. */
+  schedule: StoredSchedule | null;
   /** An erasure tombstone or a merge redirect: the customer is gone, whatever else is left. */
   gone: boolean;
 }
@@ -53,7 +56,7 @@ export interface CustomerItems {
 const CUSTOMER_PK = 'CUST#';
 
 export function emptyCustomerItems(customerId: string): CustomerItems {
-  return { customerId, consents: [], memberships: new Map(), gone: false };
+  return { customerId, consents: [], memberships: new Map(), schedule: null, gone: false };
 }
 
 /** Sorts one item of a customer's partition into its place; items of other entities are ignored. */
@@ -75,6 +78,14 @@ export function addCustomerItem(into: CustomerItems, item: Record<string, unknow
         ...(typeof item.enteredAt === 'string' && { enteredAt: item.enteredAt }),
         ...(typeof item.shard === 'number' && { shard: item.shard }),
       });
+      break;
+    case 'segmentSchedule':
+      into.schedule = {
+        due: (item.due ?? {}) as DueMap,
+        version: Number(item.version),
+        ...(typeof item.dueAt === 'number' && { dueAt: item.dueAt }),
+        ...(typeof item.dueMinute === 'number' && { dueMinute: item.dueMinute }),
+      };
       break;
     case 'erasure':
     case 'mergedCustomer':

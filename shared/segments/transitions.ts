@@ -27,6 +27,14 @@ export interface DueEntry {
 }
 export type DueMap = Record<string, DueEntry>;
 
+/** A customer's segmentSchedule item as read (by a get, or by a recomputation's scan of the partition). */
+export interface StoredSchedule {
+  due: DueMap;
+  version: number;
+  dueAt?: number;
+  dueMinute?: number;
+}
+
 export const minuteOf = (ms: number) => Math.floor(ms / MINUTE_MS);
 export const dueShardOf = (customerId: string) => shardOf(customerId, DUE_SHARDS);
 
@@ -66,9 +74,9 @@ export function earliest(due: DueMap): number | undefined {
   return min;
 }
 
-export async function readSchedule(customerId: string) {
+export async function readSchedule(customerId: string): Promise<StoredSchedule | undefined> {
   const result = await store().entities.segmentSchedule.get({ customerId }).go({ consistent: true });
-  return result.data ?? undefined;
+  return result.data ? { ...result.data, due: result.data.due as DueMap } : undefined;
 }
 
 function isConflict(error: unknown): boolean {
@@ -81,16 +89,21 @@ function isConflict(error: unknown): boolean {
 /**
  * Records the next transitions one evaluation computed for a customer, moving the customer's due item
  * when the earliest of them moves. Optimistic: retried on a concurrent write of the same schedule.
+ * `known` is the schedule as the caller already read it (null: none), so a recomputation, whose scan
+ * passed over the item, reads nothing more when nothing changes; a write over a stale copy fails its
+ * version condition and is retried on a fresh read.
  */
 export async function reschedule(
   customerId: string,
   updates: ReadonlyMap<string, number | null>,
   evaluatedAt: number,
+  known?: StoredSchedule | null,
 ): Promise<void> {
   if (updates.size === 0) return;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await readSchedule(customerId);
-    const due = mergeDue((current?.due as DueMap | undefined) ?? {}, updates, evaluatedAt);
+    const current =
+      attempt === 0 && known !== undefined ? (known ?? undefined) : await readSchedule(customerId);
+    const due = mergeDue(current?.due ?? {}, updates, evaluatedAt);
     if (!due) return;
     const dueAt = earliest(due);
     // A time already past (or in this minute) goes into the current minute: the sweeper never reads a
@@ -190,7 +203,12 @@ export async function dropSchedule(customerId: string): Promise<void> {
  * Subjects must hold the segments as the evaluation left them (recompute's `decide` does that).
  */
 export async function scheduleSubjects(
-  evaluated: readonly { customerId: string; subject: Subject | undefined }[],
+  evaluated: readonly {
+    customerId: string;
+    subject: Subject | undefined;
+    /** The schedule as the caller read it (null: none); read here when absent. */
+    schedule?: StoredSchedule | null;
+  }[],
   rules: ReadonlyMap<string, CompiledRule>,
   evaluatedAt: number,
   concurrency = 16,
@@ -199,14 +217,14 @@ export async function scheduleSubjects(
   if (timed.length === 0) return;
   await pMap(
     evaluated,
-    async ({ customerId, subject }) => {
+    async ({ customerId, subject, schedule }) => {
       if (!subject) return;
       const updates = new Map<string, number | null>();
       for (const [segmentId, rule] of timed) {
         const at = rule.nextTransitionAt(subject, evaluatedAt);
         updates.set(segmentId, at === null ? null : Math.max(at, evaluatedAt + 1));
       }
-      await reschedule(customerId, updates, evaluatedAt);
+      await reschedule(customerId, updates, evaluatedAt, schedule);
     },
     { concurrency },
   );

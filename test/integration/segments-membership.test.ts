@@ -9,6 +9,25 @@ const { applyEvaluation, applyEvaluations, readMembership, segmentsOf } = await 
 );
 const { createSegment, listMembers, segmentSize } = await import('../../shared/segments/service.ts');
 const { ulid } = await import('ulid');
+const { documentClient } = await import('../../shared/platform/aws.ts');
+
+/** Runs `act` counting the TransactWriteItems requests the document client sends meanwhile. */
+async function countingTransactions<T>(act: () => Promise<T>): Promise<{ value: T; transactions: number }> {
+  let transactions = 0;
+  const name = `count-${unique()}`;
+  documentClient().middlewareStack.add(
+    (next, context) => async (args) => {
+      if (String(context.commandName).startsWith('TransactWrite')) transactions++;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    return { value: await act(), transactions };
+  } finally {
+    documentClient().middlewareStack.remove(name);
+  }
+}
 
 const unique = () => randomUUID().slice(0, 8);
 
@@ -101,6 +120,72 @@ describe('the membership writer', () => {
     expect(size).toBe(1);
     // Every stint but the current one has ended.
     expect(stints.filter((s) => s.exitedAt === undefined)).toHaveLength(1);
+  });
+
+  it('applies a page of flips over states read beforehand in a few transactions, with history and counts', async () => {
+    // Prepare: 3 segments x 20 customers, none a member yet (the states were read: there are none).
+    const tag = unique();
+    const segments = await Promise.all(
+      [0, 1, 2].map((i) => createSegment({ name: `batch ${tag} ${i}`, kind: 'static', members: [] })),
+    );
+    const customers = await Promise.all(Array.from({ length: 20 }, () => newCustomer(tag)));
+    const t = Date.now();
+    const flips = segments.flatMap((segment) =>
+      customers.map((customerId) => ({
+        segment,
+        known: null,
+        evaluation: {
+          segmentId: segment.segmentId,
+          customerId,
+          member: true,
+          evaluatedAt: t,
+          reason: 'batch',
+        },
+      })),
+    );
+    // Act
+    const { value: applied, transactions } = await countingTransactions(() => applyEvaluations(flips));
+    // Assess: 60 flips of two items each fit in two transactions of 100 items at most.
+    expect(transactions).toBe(2);
+    expect(applied.every((a) => a === 'entered')).toBe(true);
+    for (const segment of segments) expect(await segmentSize(segment)).toBe(20);
+    const sample = customers[7] as string;
+    expect(await readMembership(sample, segments[2]?.segmentId as string)).toMatchObject({
+      member: true,
+      evaluatedAt: t,
+    });
+    expect(await history(sample, segments[2]?.segmentId as string)).toHaveLength(1);
+  });
+
+  it('applies each flip of a batch alone when another writer changed one of its states first', async () => {
+    // Prepare: 10 customers entering a segment by states read as "none"; meanwhile a newer evaluation
+    // has put one of them in the segment's "out" state.
+    const tag = unique();
+    const segment = await createSegment({ name: `batch race ${tag}`, kind: 'static', members: [] });
+    const customers = await Promise.all(Array.from({ length: 10 }, () => newCustomer(tag)));
+    const t = Date.now();
+    const raced = customers[3] as string;
+    const evaluation = (customerId: string, member: boolean, evaluatedAt: number) => ({
+      segmentId: segment.segmentId,
+      customerId,
+      member,
+      evaluatedAt,
+      reason: 'batch',
+    });
+    await applyEvaluation(segment, evaluation(raced, false, t + 1000), { stamp: true });
+    // Act
+    const applied = await applyEvaluations(
+      customers.map((customerId) => ({ segment, known: null, evaluation: evaluation(customerId, true, t) })),
+    );
+    // Assess: the newer evaluation stands; every other customer entered once, counted once.
+    expect(applied[3]).toBe('stale');
+    expect(applied.filter((a) => a === 'entered')).toHaveLength(9);
+    expect(await readMembership(raced, segment.segmentId)).toMatchObject({
+      member: false,
+      evaluatedAt: t + 1000,
+    });
+    expect(await segmentSize(segment)).toBe(9);
+    expect(await history(raced, segment.segmentId)).toHaveLength(0);
   });
 
   it('lists the members of a static segment through every shard with a cursor, each once', async () => {
