@@ -2,17 +2,18 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed } from './support/report.ts';
-import { withLocalStack } from './support/stack.ts';
+import { streamsSettled, withLocalStack } from './support/stack.ts';
 
 /**
  * segment-recompute: a full recomputation of `customers` customers against 20 realistic segments through
  * the pipeline on the local stack (the run's plan message, the segments queue, the worker's pages, the
  * membership writer), against a raw parallel Scan of the same table with the same segments, filter and
  * page size. Customers per second of the run (wall time from start to `completed`) over customers per
- * second of the raw scan. Target: >= 0.5.
+ * second of the raw scan of the table as that run finds it (best of three passes). Target: >= 0.5.
  *
  * Two runs: the first materializes every membership (every match is an entry: the write-heavy case), the
- * second finds nothing to change (the steady state a scheduled run meets). Writes are counted per
+ * second finds nothing to change (the steady state a scheduled run meets, and the headline ratio). The
+ * stream consumers finish reacting to the first run's flips before the second starts. Writes are counted per
  * partition key as they leave this process (the local runtime runs the workers here): table keys of every
  * put, update, delete, transaction and batch item, plus the members-index key a flip moves an item in or
  * out of; the largest count is reported with its key.
@@ -142,7 +143,6 @@ function countWrites(into: Map<string, number>) {
 }
 
 async function measure(stack: LocalStack, options: typeof defaults): Promise<void> {
-  void stack;
   const { store } = await import('../shared/store/service.ts');
   const { documentClient } = await import('../shared/platform/aws.ts');
   const { tableNameFromEnv } = await import('../shared/platform/config.ts');
@@ -233,6 +233,9 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
   }
   await flush(true);
   const seedSeconds = (performance.now() - seedStart) / 1000;
+  // The stream consumers see the seeded customers as new; the segments are made once they are done, so
+  // run 1 alone materializes the memberships.
+  await streamsSettled(stack);
 
   for (const s of SEGMENT_RULES) {
     await createSegment({ name: s.name, rule: parseRule(s.rule), expectedSize: options.customers / 4 });
@@ -242,34 +245,50 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
   const { previewRule } = await import('../shared/segments/preview.ts');
   const preview = await previewRule(parseRule(SEGMENT_RULES[1]?.rule), 20);
 
-  // Baseline: the raw parallel scan the workers make, with nothing done per item.
-  const rawStart = performance.now();
-  const scanned = await Promise.all(
-    Array.from({ length: SCAN_SEGMENTS }, async (_, segment) => {
-      let customers = 0;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documentClient().send(
-          new ScanCommand({
-            TableName: table,
-            Segment: segment,
-            TotalSegments: SCAN_SEGMENTS,
-            Limit: 1000,
-            FilterExpression: 'begins_with(#pk, :cust)',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-            ExpressionAttributeValues: { ':cust': 'CUST#' },
-            ...(startKey && { ExclusiveStartKey: startKey }),
-          }),
-        );
-        for (const item of page.Items ?? []) if (item.sk === 'PROFILE') customers++;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return customers;
-    }),
-  );
-  const rawSeconds = (performance.now() - rawStart) / 1000;
-  const rawCustomers = scanned.reduce((a, b) => a + b, 0);
-  const rawRate = rawCustomers / rawSeconds;
+  // Baseline: the raw parallel scan the workers make, with nothing done per item, of the table as the
+  // run about to be measured finds it (run 2 reads the memberships, history and schedules run 1 wrote).
+  // Best of three: the scan is short, so one pass is at the mercy of whatever else the machine does.
+  const rawScan = async () => {
+    let best = { seconds: Number.POSITIVE_INFINITY, customers: 0, items: 0 };
+    for (let pass = 0; pass < 3; pass++) {
+      const started = performance.now();
+      const counts = await Promise.all(
+        Array.from({ length: SCAN_SEGMENTS }, async (_, segment) => {
+          let customers = 0;
+          let items = 0;
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const page = await documentClient().send(
+              new ScanCommand({
+                TableName: table,
+                Segment: segment,
+                TotalSegments: SCAN_SEGMENTS,
+                Limit: 1000,
+                FilterExpression: 'begins_with(#pk, :cust)',
+                ExpressionAttributeNames: { '#pk': 'pk' },
+                ExpressionAttributeValues: { ':cust': 'CUST#' },
+                ...(startKey && { ExclusiveStartKey: startKey }),
+              }),
+            );
+            for (const item of page.Items ?? []) if (item.sk === 'PROFILE') customers++;
+            items += page.Items?.length ?? 0;
+            startKey = page.LastEvaluatedKey;
+          } while (startKey);
+          return { customers, items };
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      if (seconds < best.seconds) {
+        best = {
+          seconds,
+          customers: counts.reduce((a, c) => a + c.customers, 0),
+          items: counts.reduce((a, c) => a + c.items, 0),
+        };
+      }
+    }
+    return { ...best, rate: best.customers / best.seconds };
+  };
+  const rawBefore = await rawScan();
 
   const writes = new Map<string, number>();
   documentClient().middlewareStack.add(countWrites(writes) as never, {
@@ -298,24 +317,32 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
     };
   };
   const first = await recompute();
+  // The stream consumers react to run 1's flips (bus events, cascades); run 2 starts when they are done.
+  await streamsSettled(stack);
+  const rawAfter = await rawScan();
   const firstWrites = [...writes].sort((a, b) => b[1] - a[1]);
   writes.clear();
   const second = await recompute();
   const secondWrites = [...writes].sort((a, b) => b[1] - a[1]);
   const top = (list: [string, number][], prefix: string) => list.find(([k]) => k.startsWith(prefix));
   const describe = (entry: [string, number] | undefined) => (entry ? `${entry[1]} (${entry[0]})` : 'none');
-  const ratio = second.rate / rawRate;
-  const firstRatio = first.rate / rawRate;
+  const ratio = second.rate / rawAfter.rate;
+  const firstRatio = first.rate / rawBefore.rate;
   console.log(
-    `${options.customers} customers seeded in ${fixed(seedSeconds, 1)} s; raw scan ${fixed(rawSeconds, 1)} s; ` +
+    `${options.customers} customers seeded in ${fixed(seedSeconds, 1)} s; raw scan ${fixed(rawBefore.seconds, 1)} s over ${rawBefore.items} items before run 1, ${fixed(rawAfter.seconds, 1)} s over ${rawAfter.items} items before run 2; ` +
       `run 1 (materialize) ${fixed(first.seconds, 1)} s, ${first.entered} entries; run 2 (steady) ${fixed(second.seconds, 1)} s, ${second.entered} entries, ${second.exited} exits`,
   );
   console.log(
     `run 1 writes: ${firstWrites.reduce((a, [, n]) => a + n, 0)} over ${firstWrites.length} keys; largest ${describe(firstWrites[0])}; ` +
       `customer ${describe(top(firstWrites, 'CUST#'))}; shard counter ${describe(top(firstWrites, 'SEGC#'))}; members index ${describe(top(firstWrites, 'SEGM#'))}; run ${describe(top(firstWrites, 'SEGRUN#'))}`,
   );
+  const kinds = new Map<string, number>();
+  for (const [key, n] of secondWrites) {
+    const kind = key.split('#')[0] as string;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + n);
+  }
   console.log(
-    `run 2 writes: ${secondWrites.reduce((a, [, n]) => a + n, 0)}; largest ${describe(secondWrites[0])}`,
+    `run 2 writes: ${secondWrites.reduce((a, [, n]) => a + n, 0)} (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}); largest ${describe(secondWrites[0])}`,
   );
   console.log(
     [
@@ -323,7 +350,8 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
       `materialize_ratio=${fixed(firstRatio)}`,
       `steady_customers_per_s=${fixed(second.rate, 0)}`,
       `materialize_customers_per_s=${fixed(first.rate, 0)}`,
-      `raw_customers_per_s=${fixed(rawRate, 0)}`,
+      `raw_customers_per_s=${fixed(rawAfter.rate, 0)}`,
+      `raw_before_materialize_customers_per_s=${fixed(rawBefore.rate, 0)}`,
       `max_writes_per_key=${firstWrites[0]?.[1] ?? 0}`,
       `preview_ms=${preview.tookMs}`,
       `customers=${options.customers}`,

@@ -845,7 +845,14 @@ export const functions = {
   segmentWorker: {
     entry: 'functions/queue/segment-worker.ts',
     description: 'Recomputes segments a page of customers at a time, through the membership writer',
-    trigger: { kind: 'queue', queue: 'segments', batchSize: 1, maxBatchingWindowSeconds: 0 },
+    // One invocation per scan segment of a run (DEFAULT_SCAN_SEGMENTS in shared/segments/recompute.ts).
+    trigger: {
+      kind: 'queue',
+      queue: 'segments',
+      batchSize: 1,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 4,
+    },
     resources: { table: 'readwrite', queues: { segments: 'send' } },
     memoryMb: 1024,
     timeoutSeconds: 120,

@@ -13,3 +13,19 @@ export async function withLocalStack<T>(body: (stack: LocalStack) => Promise<T>)
     await stack.stop();
   }
 }
+
+/**
+ * Waits until every stream consumer of the stack has handled the table changes written before the call
+ * (GET /_local/streams), so the next measurement does not pay for the previous one's background work.
+ */
+export async function streamsSettled(stack: LocalStack, timeoutMs = 30 * 60_000): Promise<void> {
+  const since = Date.now();
+  for (;;) {
+    const { streams } = (await (await fetch(`${stack.apiUrl}/_local/streams`)).json()) as {
+      streams: { functionName: string; caughtUpAt: string | null }[];
+    };
+    if (streams.every((s) => s.caughtUpAt !== null && Date.parse(s.caughtUpAt) > since)) return;
+    if (Date.now() - since > timeoutMs) throw new Error('The stream consumers did not catch up');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

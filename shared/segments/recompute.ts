@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions } from 'electrodb';
+import pMap from 'p-map';
 import type { SegmentMessage } from '../../events/schemas/index.ts';
 import { envNames } from '../../functions/manifest.ts';
 import { documentClient } from '../platform/aws.ts';
@@ -33,7 +34,7 @@ import {
   subjectContext,
 } from './service.ts';
 import type { Subject } from './subject.ts';
-import { needsOf, subjectsOf } from './subjects.ts';
+import { type CustomerItems, needsOf, subjectsOf } from './subjects.ts';
 import { scheduleSubjects } from './transitions.ts';
 import type { CompiledRule } from './types.ts';
 
@@ -41,7 +42,8 @@ import type { CompiledRule } from './types.ts';
  * Full recomputation as a pipeline over the `segments` queue, a page of work per message:
  *
  *   plan -> one `page` message per parallel-scan segment of the table
- *   page -> reads a page of whole customer partitions (profile, aggregate, consents and the customer's
+ *   page -> (several in one message, for up to PAGES_BUDGET_MS, the next read while the last is written)
+ *           reads a page of whole customer partitions (profile, aggregate, consents and the customer's
  *           membership states sit together, so the scan alone says who is in what now), evaluates every
  *           active dynamic segment (or the run's one segment) for each customer, and hands every
  *           difference to the membership writer. Customers whose profile is gone (erased, merged away)
@@ -57,8 +59,17 @@ import type { CompiledRule } from './types.ts';
 
 export const DEFAULT_SCAN_SEGMENTS = 4;
 const PAGE_ITEMS = 1000;
+/**
+ * Items read for one step (a few scan pages): a step ends in a transaction on the run item, which the
+ * scan segments share, so fewer and larger steps keep those from queueing behind each other.
+ */
+const STEP_ITEMS = 5000;
 const RETENTION_SECONDS = 90 * 86_400;
 const WRITE_CONCURRENCY = 16;
+/** How long one message works through pages before handing the rest on (the worker's timeout is 120 s). */
+const PAGES_BUDGET_MS = 30_000;
+/** Shards (of all the run's segments) counted at once when a run finishes. */
+const RECOUNT_CONCURRENCY = 8;
 
 type Run = NonNullable<Awaited<ReturnType<typeof readRun>>>;
 
@@ -239,19 +250,78 @@ export function decide(
   return decisions;
 }
 
-async function page(run: Run, message: Extract<SegmentMessage, { kind: 'page' }>): Promise<void> {
-  const step = `${pad(message.segment, 4)}#${pad(message.page, 6)}`;
-  const done = await store().entities.segmentRunStep.get({ runId: run.runId, step }).go({ consistent: true });
-  if (done.data) return handOn(run, message, done.data.next);
-  const plan = await runPlan(run);
+type PageMessage = Extract<SegmentMessage, { kind: 'page' }>;
+
+/** A page's scan, with the time taken before it read anything (its evaluations carry that time). */
+interface ScannedPage {
+  evaluatedAt: number;
+  page: Awaited<ReturnType<typeof scanCustomers>>;
+}
+
+/** Reads scan pages from the message's start key until a step's worth of items (or the end). */
+async function scanPage(run: Run, message: PageMessage): Promise<ScannedPage> {
   const evaluatedAt = Date.now();
-  const { customers, next } = await scanCustomers(
-    message.segment,
-    run.scanSegments,
-    message.startKey,
-    PAGE_ITEMS,
-  );
+  const customers: CustomerItems[] = [];
+  let scanned = 0;
+  let start = message.startKey;
+  let next: string;
+  do {
+    const page = await scanCustomers(message.segment, run.scanSegments, start, PAGE_ITEMS);
+    customers.push(...page.customers);
+    scanned += page.scanned;
+    next = page.next;
+    start = next;
+  } while (next && scanned < STEP_ITEMS);
+  return { evaluatedAt, page: { customers, next, scanned } };
+}
+
+/**
+ * Works through a scan segment's pages for up to PAGES_BUDGET_MS, then hands the rest on as a new
+ * message (a queue hop per page would cost more than the page). The next page is read while this one's
+ * writes go out. Each page is still a step of its own, recorded as it completes, so a redelivered message
+ * skips the pages already done.
+ */
+async function page(run: Run, first: PageMessage): Promise<void> {
+  const started = Date.now();
+  const plan = await runPlan(run);
   const needs = needsOf([...plan.rules.values()].map((r) => r.dependencies));
+  let message = first;
+  let ahead: Promise<ScannedPage> | undefined;
+  for (;;) {
+    const step = `${pad(message.segment, 4)}#${pad(message.page, 6)}`;
+    const done = await store()
+      .entities.segmentRunStep.get({ runId: run.runId, step })
+      .go({ consistent: true });
+    let next: string;
+    if (done.data) {
+      next = done.data.next;
+      ahead = undefined;
+    } else {
+      const { evaluatedAt, page: scanned } = await (ahead ?? scanPage(run, message));
+      ahead = undefined;
+      const keepGoing = scanned.next !== '' && Date.now() - started < PAGES_BUDGET_MS;
+      if (keepGoing) {
+        ahead = scanPage(run, { ...message, page: message.page + 1, startKey: scanned.next });
+        // Read ahead only; a failure surfaces when the page is taken up.
+        ahead.catch(() => {});
+      }
+      next = await evaluatePage(run, plan, needs, step, scanned, evaluatedAt);
+    }
+    if (!next || Date.now() - started >= PAGES_BUDGET_MS) return handOn(run, message, next);
+    message = { ...message, page: message.page + 1, startKey: next };
+  }
+}
+
+/** Evaluates one scanned page and records its step; returns where the scan goes on ('' when done). */
+async function evaluatePage(
+  run: Run,
+  plan: Plan,
+  needs: ReturnType<typeof needsOf>,
+  step: string,
+  scanned: ScannedPage['page'],
+  evaluatedAt: number,
+): Promise<string> {
+  const { customers, next } = scanned;
   const subjects = await subjectsOf(customers, needs, await subjectContext(evaluatedAt));
   const decisions = customers.flatMap((c, i) =>
     decide(c.customerId, subjects[i], c.memberships, plan, run, evaluatedAt),
@@ -271,11 +341,12 @@ async function page(run: Run, message: Extract<SegmentMessage, { kind: 'page' }>
     if (a === 'exited') exited[id] = (exited[id] ?? 0) + 1;
   });
   const created = await completeStep(run, step, next, customers.length, next ? 0 : 1, entered, exited);
-  const recorded = created
-    ? next
-    : ((await store().entities.segmentRunStep.get({ runId: run.runId, step }).go({ consistent: true })).data
-        ?.next ?? next);
-  await handOn(run, message, recorded);
+  if (created) return next;
+  // Another delivery recorded the step first: go on from where it said.
+  return (
+    (await store().entities.segmentRunStep.get({ runId: run.runId, step }).go({ consistent: true })).data
+      ?.next ?? next
+  );
 }
 
 const { partitionKey, sortKey } = tableDefinition;
@@ -365,7 +436,7 @@ async function completeStep(
   throw new Error(`Could not record step ${step} of segment run ${run.runId}`);
 }
 
-async function handOn(run: Run, message: Extract<SegmentMessage, { kind: 'page' }>, next: string) {
+async function handOn(run: Run, message: PageMessage, next: string) {
   if (next) {
     await send([{ ...message, page: message.page + 1, startKey: next }]);
     return;
@@ -393,10 +464,14 @@ async function finish(run: Run): Promise<void> {
   }
   const at = new Date().toISOString();
   const { ordered } = await runPlan(run);
-  for (const s of ordered) {
-    await recountShards(s);
-    await addSizePoint(s.segmentId, at);
-  }
+  await pMap(
+    ordered,
+    async (s) => {
+      await recountShards(s);
+      await addSizePoint(s.segmentId, at);
+    },
+    { concurrency: 4 },
+  );
   await store()
     .entities.segmentRun.patch({ runId: run.runId })
     .set({ status: 'completed', finishedAt: new Date().toISOString() })
@@ -474,7 +549,7 @@ export async function mergeMemberships(mergedIds: readonly string[], survivorId:
 export async function recountShards(segment: Pick<SegmentItem, 'segmentId' | 'shards'>): Promise<number> {
   let repaired = 0;
   const table = tableNameFromEnv();
-  for (let shard = 0; shard < segment.shards; shard++) {
+  const recount = async (shard: number) => {
     const counter = await store()
       .entities.segmentShardCount.get({ segmentId: segment.segmentId, shard })
       .go({ consistent: true });
@@ -502,7 +577,7 @@ export async function recountShards(segment: Pick<SegmentItem, 'segmentId' | 'sh
       members += page.Count ?? 0;
       start = page.LastEvaluatedKey;
     } while (start);
-    if ((seen ?? 0) === members) continue;
+    if ((seen ?? 0) === members) return;
     try {
       await documentClient().send(
         new UpdateCommand({
@@ -532,6 +607,11 @@ export async function recountShards(segment: Pick<SegmentItem, 'segmentId' | 'sh
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
     }
-  }
+  };
+  await pMap(
+    Array.from({ length: segment.shards }, (_, shard) => shard),
+    recount,
+    { concurrency: RECOUNT_CONCURRENCY },
+  );
   return repaired;
 }

@@ -1,4 +1,6 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
+import { documentClient } from '../platform/aws.ts';
 import { shardOf } from '../platform/ids.ts';
 import { store } from '../store/service.ts';
 import type { Subject } from './subject.ts';
@@ -86,6 +88,60 @@ function isConflict(error: unknown): boolean {
   );
 }
 
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+/**
+ * The writes that record one evaluation's answers over the schedule as read (undefined: none stored):
+ * the schedule item, conditional on that version, and the move of the customer's due item when the
+ * earliest time moves. Undefined when nothing changes.
+ */
+function scheduleWrite(
+  customerId: string,
+  current: StoredSchedule | undefined,
+  updates: ReadonlyMap<string, number | null>,
+  evaluatedAt: number,
+): TransactItem[] | undefined {
+  const due = mergeDue(current?.due ?? {}, updates, evaluatedAt);
+  if (!due) return undefined;
+  const dueAt = earliest(due);
+  // A time already past (or in this minute) goes into the current minute: the sweeper never reads a
+  // minute before it has ended, so the item cannot land in a minute already swept.
+  const minute = dueAt === undefined ? undefined : Math.max(minuteOf(dueAt), minuteOf(Date.now()));
+  const oldMinute = current?.dueMinute;
+  const shard = dueShardOf(customerId);
+  const { segmentSchedule, segmentDue } = store().entities;
+  const schedule = {
+    customerId,
+    due,
+    version: (current?.version ?? 0) + 1,
+    ...(dueAt !== undefined && { dueAt }),
+    ...(minute !== undefined && { dueMinute: minute }),
+  };
+  const items: TransactItem[] = [
+    {
+      Put: current
+        ? segmentSchedule
+            .put(schedule)
+            .where((attr, op) => op.eq(attr.version, current.version))
+            .params()
+        : segmentSchedule.create(schedule).params(),
+    },
+  ];
+  if (minute !== undefined && dueAt !== undefined && (minute !== oldMinute || dueAt !== current?.dueAt)) {
+    items.push({
+      Put: segmentDue
+        .put({ minute, shard, customerId, dueAt, expiresAt: Math.floor(dueAt / 1000) + DUE_TTL_S })
+        .params(),
+    });
+  }
+  if (oldMinute !== undefined && oldMinute !== minute) {
+    items.push({ Delete: segmentDue.delete({ minute: oldMinute, shard, customerId }).params() });
+  }
+  return items;
+}
+
 /**
  * Records the next transitions one evaluation computed for a customer, moving the customer's due item
  * when the earliest of them moves. Optimistic: retried on a concurrent write of the same schedule.
@@ -103,59 +159,11 @@ export async function reschedule(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current =
       attempt === 0 && known !== undefined ? (known ?? undefined) : await readSchedule(customerId);
-    const due = mergeDue(current?.due ?? {}, updates, evaluatedAt);
-    if (!due) return;
-    const dueAt = earliest(due);
-    // A time already past (or in this minute) goes into the current minute: the sweeper never reads a
-    // minute before it has ended, so the item cannot land in a minute already swept.
-    const minute = dueAt === undefined ? undefined : Math.max(minuteOf(dueAt), minuteOf(Date.now()));
-    const oldMinute = current?.dueMinute;
-    const shard = dueShardOf(customerId);
-    const version = (current?.version ?? 0) + 1;
+    const items = scheduleWrite(customerId, current, updates, evaluatedAt);
+    if (!items) return;
     try {
-      const result = await store()
-        .transaction.write(({ segmentSchedule, segmentDue }) => [
-          current
-            ? segmentSchedule
-                .put({
-                  customerId,
-                  due,
-                  version,
-                  ...(dueAt !== undefined && { dueAt }),
-                  ...(minute !== undefined && { dueMinute: minute }),
-                })
-                .where((attr, op) => op.eq(attr.version, current.version))
-                .commit()
-            : segmentSchedule
-                .create({
-                  customerId,
-                  due,
-                  version,
-                  ...(dueAt !== undefined && { dueAt }),
-                  ...(minute !== undefined && { dueMinute: minute }),
-                })
-                .commit(),
-          ...(minute !== undefined &&
-          dueAt !== undefined &&
-          (minute !== oldMinute || dueAt !== current?.dueAt)
-            ? [
-                segmentDue
-                  .put({
-                    minute,
-                    shard,
-                    customerId,
-                    dueAt,
-                    expiresAt: Math.floor(dueAt / 1000) + DUE_TTL_S,
-                  })
-                  .commit(),
-              ]
-            : []),
-          ...(oldMinute !== undefined && oldMinute !== minute
-            ? [segmentDue.delete({ minute: oldMinute, shard, customerId }).commit()]
-            : []),
-        ])
-        .go();
-      if (!result.canceled) return;
+      await documentClient().send(new TransactWriteCommand({ TransactItems: items }));
+      return;
     } catch (error) {
       if (!isConflict(error)) throw error;
     }
@@ -197,10 +205,17 @@ export async function dropSchedule(customerId: string): Promise<void> {
   await store().entities.segmentSchedule.delete({ customerId }).go({ response: 'none' });
 }
 
+/** DynamoDB's limit on the items of one transaction. */
+const TRANSACTION_ITEMS = 100;
+
 /**
  * Records the next transitions of the time-dependent rules among `rules` for customers just evaluated
  * at `evaluatedAt` (a recomputation page, a merge survivor), so the sweeper picks them up from then on.
  * Subjects must hold the segments as the evaluation left them (recompute's `decide` does that).
+ *
+ * Schedules the caller read (`schedule` given) that change go out together, up to 100 items in one
+ * transaction, each conditional on its version as read (a first recomputation writes every customer's
+ * schedule); when a condition fails, each customer of that transaction is rescheduled alone.
  */
 export async function scheduleSubjects(
   evaluated: readonly {
@@ -215,17 +230,51 @@ export async function scheduleSubjects(
 ): Promise<void> {
   const timed = [...rules].filter(([, r]) => r.dependencies.timeDependent);
   if (timed.length === 0) return;
-  await pMap(
-    evaluated,
-    async ({ customerId, subject, schedule }) => {
-      if (!subject) return;
-      const updates = new Map<string, number | null>();
-      for (const [segmentId, rule] of timed) {
-        const at = rule.nextTransitionAt(subject, evaluatedAt);
-        updates.set(segmentId, at === null ? null : Math.max(at, evaluatedAt + 1));
+  const jobs: (() => Promise<void>)[] = [];
+  let batch:
+    | {
+        customers: {
+          customerId: string;
+          updates: Map<string, number | null>;
+          known: StoredSchedule | null;
+        }[];
+        items: TransactItem[];
       }
-      await reschedule(customerId, updates, evaluatedAt, schedule);
-    },
-    { concurrency },
-  );
+    | undefined;
+  for (const { customerId, subject, schedule } of evaluated) {
+    if (!subject) continue;
+    const updates = new Map<string, number | null>();
+    for (const [segmentId, rule] of timed) {
+      const at = rule.nextTransitionAt(subject, evaluatedAt);
+      updates.set(segmentId, at === null ? null : Math.max(at, evaluatedAt + 1));
+    }
+    if (schedule === undefined || batch?.customers.some((c) => c.customerId === customerId)) {
+      jobs.push(() => reschedule(customerId, updates, evaluatedAt));
+      continue;
+    }
+    const items = scheduleWrite(customerId, schedule ?? undefined, updates, evaluatedAt);
+    if (!items) continue;
+    if (!batch || batch.items.length + items.length > TRANSACTION_ITEMS) {
+      const current = { customers: [], items: [] } as NonNullable<typeof batch>;
+      batch = current;
+      jobs.push(async () => {
+        if (current.customers.length === 1) {
+          const [only] = current.customers;
+          if (only) await reschedule(only.customerId, only.updates, evaluatedAt, only.known);
+          return;
+        }
+        try {
+          await documentClient().send(new TransactWriteCommand({ TransactItems: current.items }));
+        } catch (error) {
+          if (!isConflict(error)) throw error;
+          await pMap(current.customers, (c) => reschedule(c.customerId, c.updates, evaluatedAt, c.known), {
+            concurrency: 4,
+          });
+        }
+      });
+    }
+    batch.customers.push({ customerId, updates, known: schedule });
+    batch.items.push(...items);
+  }
+  await pMap(jobs, (job) => job(), { concurrency });
 }
