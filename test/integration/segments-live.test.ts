@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, inject, it } from 'vitest';
+import type { Subject } from '../../shared/segments/subject.ts';
+import type { CompiledRule } from '../../shared/segments/types.ts';
 import { call } from '../support/api.ts';
 import { useStackEnv } from '../support/stack-env.ts';
 import { streamSettled } from '../support/streams.ts';
@@ -12,7 +14,10 @@ const { store } = await import('../../shared/store/service.ts');
 const { readMembership } = await import('../../shared/segments/membership.ts');
 const { createSegment } = await import('../../shared/segments/service.ts');
 const { forgetDependencyIndex, sweepMinute } = await import('../../shared/segments/live.ts');
-const { readSchedule } = await import('../../shared/segments/transitions.ts');
+const { dueIn, minuteOf, readSchedule, reschedule, scheduleSubjects } = await import(
+  '../../shared/segments/transitions.ts'
+);
+const { documentClient } = await import('../../shared/platform/aws.ts');
 const { handler } = await import('../../functions/stream/segment-evaluator.ts');
 const { ulid } = await import('ulid');
 
@@ -165,6 +170,78 @@ describe('segments kept current from the table stream', () => {
         .entities.segmentHistory.query.byCustomer({ customerId })
         .go({ consistent: true });
       expect(stints.data.filter((h) => h.segmentId === segment.segmentId)).toHaveLength(1);
+    }
+  });
+});
+
+describe('transition schedules of a recomputation page', () => {
+  /** A time-dependent rule whose outcome next changes at `at`, whoever the customer. */
+  const changesAt = (at: number) =>
+    ({ dependencies: { timeDependent: true }, nextTransitionAt: () => at }) as unknown as CompiledRule;
+
+  /** Runs `act` counting the TransactWriteItems requests sent meanwhile. */
+  async function countingTransactions(act: () => Promise<void>): Promise<number> {
+    let transactions = 0;
+    const name = `count-${unique()}`;
+    documentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (String(context.commandName).startsWith('TransactWrite')) transactions++;
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      await act();
+      return transactions;
+    } finally {
+      documentClient().middlewareStack.remove(name);
+    }
+  }
+
+  it('writes the new schedules of a page together, each with its due item', async () => {
+    // Prepare: 30 customers read with no schedule yet.
+    const segmentId = `seg-${unique()}`;
+    const at = Date.now() + 3 * DAY;
+    const customers = Array.from({ length: 30 }, () => ulid());
+    const evaluatedAt = Date.now();
+    // Act
+    const transactions = await countingTransactions(() =>
+      scheduleSubjects(
+        customers.map((customerId) => ({ customerId, subject: {} as Subject, schedule: null })),
+        new Map([[segmentId, changesAt(at)]]),
+        evaluatedAt,
+      ),
+    );
+    // Assess: 30 schedules and 30 due items fit in one transaction of 100 items at most.
+    expect(transactions).toBe(1);
+    for (const customerId of customers) {
+      expect((await readSchedule(customerId))?.due).toEqual({ [segmentId]: { at, evaluatedAt } });
+    }
+    const due = (await dueIn(minuteOf(at))).map((d) => d.customerId);
+    expect(customers.filter((c) => !due.includes(c))).toEqual([]);
+  });
+
+  it('writes each schedule alone when another evaluation wrote one of them first, keeping the newer', async () => {
+    // Prepare: 10 customers read with no schedule; meanwhile a newer evaluation scheduled one of them.
+    const segmentId = `seg-${unique()}`;
+    const at = Date.now() + 3 * DAY;
+    const newerAt = Date.now() + 5 * DAY;
+    const customers = Array.from({ length: 10 }, () => ulid());
+    const raced = customers[4] as string;
+    const evaluatedAt = Date.now();
+    await reschedule(raced, new Map([[segmentId, newerAt]]), evaluatedAt + 1000);
+    // Act
+    await scheduleSubjects(
+      customers.map((customerId) => ({ customerId, subject: {} as Subject, schedule: null })),
+      new Map([[segmentId, changesAt(at)]]),
+      evaluatedAt,
+    );
+    // Assess
+    expect((await readSchedule(raced))?.due).toEqual({
+      [segmentId]: { at: newerAt, evaluatedAt: evaluatedAt + 1000 },
+    });
+    for (const customerId of customers.filter((c) => c !== raced)) {
+      expect((await readSchedule(customerId))?.due).toEqual({ [segmentId]: { at, evaluatedAt } });
     }
   });
 });
