@@ -869,11 +869,13 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
         if (result.variant) add(`v:${result.variant}`);
         if (result.channel) add(`c:${result.channel}`);
       }
-      try {
-        deps.afterRecipient?.(customerId);
-      } catch (error) {
-        crash ??= error;
-      }
+      // As a worker that dies: nothing after the crash is reported.
+      if (crash === undefined)
+        try {
+          deps.afterRecipient?.(customerId);
+        } catch (error) {
+          crash = error;
+        }
     });
     // A crash leaves the message to come back whole: the recipients already settled are duplicates then.
     if (crash !== undefined) throw crash;
