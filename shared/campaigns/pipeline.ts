@@ -745,12 +745,12 @@ async function sendMany(
       results[s.index] = { error };
     }
   }
+  const targetedAt = new Date().toISOString();
   if (ready.length > 0) {
     try {
-      // Before the channel call: feedback that names only the message id must find it.
+      // Before the channel call: feedback that names only the message id must find it. (Targeted is
+      // counted with the channel's answer, in the same write.)
       await registerMessages(ready.map((r) => ({ ...r.ref, messageId: r.message.messageId })));
-      const at = new Date().toISOString();
-      await recordFeedbackMany(ready.map((r) => ({ ref: r.ref, feedback: { kind: 'target', at } })));
     } catch (error) {
       await Promise.all(ready.map((r) => release(r, String(error).slice(0, 200))));
       for (const r of ready) results[r.index] = { error };
@@ -814,6 +814,8 @@ async function sendMany(
       await withRetries('recordSendResult', () =>
         recordSendResults(
           recorded.map(({ r, result }) => ({ ref: r.ref, address: r.answer.address, result })),
+          new Date(),
+          [{ kind: 'target', at: targetedAt }],
         ),
       );
     } catch (error) {

@@ -12,7 +12,7 @@ import type { MessageOutcome } from '../store/entities/message-outcome.ts';
 import type { SuppressionReason } from '../store/entities/suppression.ts';
 import { getMany } from '../store/get-many.ts';
 import { store } from '../store/service.ts';
-import { applyFeedback, type Feedback, type OutcomeChange } from './outcome.ts';
+import { applyFeedback, type Feedback, type OutcomeChange, type OutcomeState } from './outcome.ts';
 import { type MessageRef, NONE } from './ref.ts';
 
 /**
@@ -62,6 +62,43 @@ function outcomeKey(ref: MessageRef) {
   return { customerId: ref.customerId, source: ref.source, channel: ref.channel };
 }
 
+/** The dimensions a message is counted under: the first writer's stay (later feedback may know less). */
+function dimensionsFor(ref: MessageRef, existing: Outcome | undefined): Dimensions {
+  return existing
+    ? {
+        source: ref.source,
+        run: existing.run,
+        variant: existing.variant,
+        tier: existing.tier,
+        channel: ref.channel,
+      }
+    : dimensionsOf(ref);
+}
+
+/**
+ * Several pieces of feedback about one message applied in turn, as one change: what recording them one
+ * after the other would do, in one write. The fields of the last piece win.
+ */
+function applyAll(
+  existing: OutcomeState,
+  feedback: readonly Feedback[],
+): { change: OutcomeChange; merged: Feedback } {
+  let state: OutcomeState = existing;
+  let change: OutcomeChange = { statusChanged: false, newMetrics: [], changed: false, ...existing };
+  const newMetrics: string[] = [];
+  let statusChanged = false;
+  let changed = false;
+  for (const f of feedback) {
+    change = applyFeedback(state, f);
+    newMetrics.push(...change.newMetrics);
+    statusChanged ||= change.statusChanged;
+    changed ||= change.changed;
+    state = { ...change, counted: [...(state.counted ?? []), ...change.newMetrics] };
+  }
+  const merged = Object.assign({}, ...feedback) as Feedback;
+  return { change: { ...change, newMetrics, statusChanged, changed }, merged };
+}
+
 /**
  * The write of one piece of feedback to its message's outcome: created, or patched under the version
  * read, so a concurrent writer makes the transaction fail rather than count twice. With the dimensions
@@ -76,15 +113,7 @@ function outcomeWrite(
   now: string,
 ) {
   const key = outcomeKey(ref);
-  const dimensions = existing
-    ? {
-        source: ref.source,
-        run: existing.run,
-        variant: existing.variant,
-        tier: existing.tier,
-        channel: ref.channel,
-      }
-    : dimensionsOf(ref);
+  const dimensions = dimensionsFor(ref, existing);
   const fields = {
     ...(change.status !== undefined && { status: change.status }),
     ...(change.statusAt !== undefined && { statusAt: change.statusAt }),
@@ -162,7 +191,7 @@ const MAX_ACTIONS = 100;
  * then recorded alone by `recordFeedback`.
  */
 export async function recordFeedbackMany(
-  items: readonly { ref: MessageRef; feedback: Feedback }[],
+  items: readonly { ref: MessageRef; feedback: Feedback | readonly Feedback[] }[],
 ): Promise<('recorded' | 'duplicate')[]> {
   const results: ('recorded' | 'duplicate')[] = new Array(items.length);
   const existing = (await getMany(
@@ -171,11 +200,15 @@ export async function recordFeedbackMany(
   const now = new Date().toISOString();
   const seen = new Set<string>();
   const alone: number[] = [];
-  const groups: { index: number; change: OutcomeChange }[][] = [];
-  let group: { index: number; change: OutcomeChange }[] = [];
+  type Member = { index: number; change: OutcomeChange; merged: Feedback };
+  const groups: Member[][] = [];
+  let group: Member[] = [];
   let metrics = new Set<string>();
   items.forEach(({ ref, feedback }, index) => {
-    const change = applyFeedback(existing[index] ?? {}, feedback);
+    const { change, merged } = applyAll(
+      existing[index] ?? {},
+      Array.isArray(feedback) ? feedback : [feedback],
+    );
     if (!change.changed) {
       results[index] = 'duplicate';
       return;
@@ -187,19 +220,23 @@ export async function recordFeedbackMany(
     }
     seen.add(key);
     // Room for this message and for every counter the group may add (one per dimension and metric).
-    const mine = change.newMetrics.map((m) => `${JSON.stringify(dimensionsOf(ref))}|${m}`);
+    const dimensions = JSON.stringify(dimensionsFor(ref, existing[index]));
+    const mine = change.newMetrics.map((m) => `${dimensions}|${m}`);
     const after = new Set([...metrics, ...mine]);
     if (group.length > 0 && group.length + 1 + after.size > MAX_ACTIONS) {
       groups.push(group);
       group = [];
       metrics = new Set(mine);
     } else metrics = after;
-    group.push({ index, change });
+    group.push({ index, change, merged });
   });
   if (group.length > 0) groups.push(group);
   const one = async (index: number) => {
     const item = items[index] as (typeof items)[number];
-    results[index] = await recordFeedback(item.ref, item.feedback);
+    let result: 'recorded' | 'duplicate' = 'duplicate';
+    for (const f of Array.isArray(item.feedback) ? item.feedback : [item.feedback])
+      if ((await recordFeedback(item.ref, f)) === 'recorded') result = 'recorded';
+    results[index] = result;
   };
   await Promise.all([
     ...alone.map(one),
@@ -207,9 +244,9 @@ export async function recordFeedbackMany(
       const result = await store()
         .transaction.write(({ messageOutcome: outcome, resultCounter }) => {
           const sums = new Map<string, { dimensions: Dimensions; metric: string; n: number }>();
-          const actions: unknown[] = members.map(({ index, change }) => {
-            const { ref, feedback } = items[index] as (typeof items)[number];
-            const write = outcomeWrite(outcome, ref, existing[index], change, feedback, now);
+          const actions: unknown[] = members.map(({ index, change, merged }) => {
+            const { ref } = items[index] as (typeof items)[number];
+            const write = outcomeWrite(outcome, ref, existing[index], change, merged, now);
             for (const metric of change.newMetrics) {
               const key = `${JSON.stringify(write.dimensions)}|${metric}`;
               const sum = sums.get(key) ?? { dimensions: write.dimensions, metric, n: 0 };
@@ -337,16 +374,20 @@ export async function recordSendResult(
   return recordFeedback(ref, feedback);
 }
 
-/** `recordSendResult` for the messages of one send batch, their outcomes written together. */
+/**
+ * `recordSendResult` for the messages of one send batch, their outcomes written together; `before` is
+ * feedback recorded with each in the same write (the sender's `target`), whatever the channel said.
+ */
 export async function recordSendResults(
   items: readonly { ref: MessageRef; address: string; result: SendResult }[],
   at = new Date(),
+  before: readonly Feedback[] = [],
 ): Promise<void> {
   const feedback = await Promise.all(items.map((i) => sendResultFeedback(i.ref, i.address, i.result, at)));
   await recordFeedbackMany(
     items.flatMap((item, i) => {
-      const f = feedback[i];
-      return f ? [{ ref: item.ref, feedback: f }] : [];
+      const f = [...before, ...(feedback[i] ? [feedback[i]] : [])];
+      return f.length > 0 ? [{ ref: item.ref, feedback: f }] : [];
     }),
   );
 }
