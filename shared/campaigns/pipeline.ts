@@ -768,7 +768,7 @@ async function sendMany(
       const chunk = mine.slice(i, i + adapter.maxBatch);
       try {
         const answered = await adapter.sendBatch(chunk.map((r) => r.message) as never);
-        chunk.forEach((r, k) => sent.push({ r, result: answered[k] as SendResult }));
+        for (const [k, r] of chunk.entries()) sent.push({ r, result: answered[k] as SendResult });
       } catch (error) {
         for (const r of chunk) results[r.index] = { error };
       }

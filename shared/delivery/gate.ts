@@ -12,6 +12,7 @@ import { topicsByName } from '../consent/topics.ts';
 import type { CustomerItem } from '../customers/service.ts';
 import { ValidationError } from '../platform/errors.ts';
 import type { Channel } from '../store/entities/consent.ts';
+import type { Frequency } from '../store/entities/contact-preferences.ts';
 import type { DeliveryEntry } from '../store/entities/delivery-entry.ts';
 import { getMany, type Wanted } from '../store/get-many.ts';
 import { store } from '../store/service.ts';
@@ -173,14 +174,14 @@ function capInput(
   channel: Channel,
   zone: TimeZoneUsed,
   customer: CustomerItem,
-  frequency?: string,
+  frequency: Frequency | undefined,
 ) {
   return {
     channel,
     instant: p.at.getTime(),
     timeZone: zone.timeZone,
     tier: customer.tier,
-    frequency: frequency as GateDecision['frequency'],
+    frequency,
     overrides: p.request.capOverrides,
     group: p.request.group,
   };
@@ -214,7 +215,7 @@ async function factsOf(
     const span = spans[i] as { start: number; end: number };
     const [customer, prefs, ...rest] = read.slice(span.start, span.end) as [
       CustomerItem | undefined,
-      { frequency?: string } | undefined,
+      { frequency?: Frequency } | undefined,
       ...unknown[],
     ];
     const order = p.request.channels;
@@ -268,7 +269,7 @@ async function factsOf(
         customer: s.customer,
         erased: !s.customer && more[s.at] !== undefined,
         consents: s.consents,
-        frequency: s.prefs?.frequency as GateDecision['frequency'],
+        frequency: s.prefs?.frequency,
         topics,
         suppressions: s.customer
           ? matchSuppressions(
