@@ -1,7 +1,15 @@
 import { envNames } from '../../functions/manifest.ts';
 import { channelAdapters } from '../channels/index.ts';
 import type { GateAnswer, SendRequest, SendTicket } from '../delivery/contract.ts';
-import { admit, confirmFailed, confirmSent, evaluate, releaseReservation } from '../delivery/gate.ts';
+import {
+  admit,
+  admitMany,
+  confirmFailed,
+  confirmSent,
+  confirmSentMany,
+  evaluate,
+  releaseReservation,
+} from '../delivery/gate.ts';
 import { queueUrl } from '../platform/config.ts';
 import type { PipelineDeps } from './pipeline.ts';
 import { configuredRates, rateLimiter } from './rate-limit.ts';
@@ -14,15 +22,22 @@ import { configuredRates, rateLimiter } from './rate-limit.ts';
  */
 export interface SendGate {
   admit(request: SendRequest): Promise<GateAnswer>;
+  /** `admit` for the recipients of one send message; each answer fulfilled or rejected on its own. */
+  admitMany(requests: readonly SendRequest[]): Promise<PromiseSettledResult<GateAnswer>[]>;
   evaluate(request: SendRequest): Promise<GateAnswer>;
   confirmSent(ticket: SendTicket, providerMessageId?: string): Promise<void>;
+  confirmSentMany(
+    confirmations: readonly { ticket: SendTicket; providerMessageId?: string | undefined }[],
+  ): Promise<void>;
   confirmFailed(ticket: SendTicket, failure: { detail: string; retryable: boolean }): Promise<void>;
 }
 
 export const deliveryGate: SendGate = {
   admit,
+  admitMany,
   evaluate,
   confirmSent,
+  confirmSentMany,
   confirmFailed: (ticket, failure) =>
     failure.retryable
       ? releaseReservation(ticket, 'channel_retry', failure.detail)

@@ -4,18 +4,27 @@ import type { EntityItem } from 'electrodb';
 import type { CampaignPlanMessage, SendQueueMessage } from '../../events/schemas/index.ts';
 import type { ChannelAdapters, OutboundMessage, SendResult } from '../channels/types.ts';
 import { readCustomer } from '../customers/service.ts';
-import type { GateAnswer } from '../delivery/contract.ts';
+import type { GateAnswer, SendRequest } from '../delivery/contract.ts';
 import { documentClient } from '../platform/aws.ts';
 import { backoff, sleep } from '../platform/backoff.ts';
 import { config, tableNameFromEnv } from '../platform/config.ts';
 import { newId, shardOf } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { sqsClient } from '../platform/sqs.ts';
-import { recordExcluded, recordSendResult, recordTargeted, registerMessage } from '../results/feedback.ts';
+import {
+  recordExcluded,
+  recordFeedbackMany,
+  recordSendResult,
+  recordSendResults,
+  recordTargeted,
+  registerMessage,
+  registerMessages,
+} from '../results/feedback.ts';
 import { type MessageRef, refTags } from '../results/ref.ts';
 import type { Campaign } from '../store/entities/campaign.ts';
 import { RUN_COUNTER_SHARDS } from '../store/entities/campaign-run-counter.ts';
 import type { Channel } from '../store/entities/consent.ts';
+import { getMany } from '../store/get-many.ts';
 import { store } from '../store/service.ts';
 import { render } from '../templates/render.ts';
 import { countSms } from '../templates/sms.ts';
@@ -41,8 +50,6 @@ const PAUSE_RECHECK_SECONDS = 5;
 const MAX_DELAY_SECONDS = 900;
 /** A token wait longer than this hands the rest of the message back to the queue with a delay. */
 const MAX_TOKEN_WAIT_MS = 3000;
-/** Recipients of one message in flight at once: the gate and the channel are I/O-bound. */
-const RECIPIENT_LANES = 10;
 
 export type CampaignItem = EntityItem<typeof Campaign>;
 
@@ -471,7 +478,53 @@ export interface SendOutcome {
   deferUntil?: string;
 }
 
-/** One recipient through holdout, variant, gate, rate limit, channel and confirmation. */
+/** The message's reference for results: per campaign, an occurrence of a recurring one is its run. */
+function refOf(
+  campaign: CampaignItem,
+  runId: string,
+  customerId: string,
+  channel: Channel,
+  more: Partial<MessageRef> = {},
+): MessageRef {
+  return {
+    source: `campaign:${campaign.campaignId}`,
+    customerId,
+    channel,
+    ...(runId !== campaign.campaignId && { run: runId }),
+    ...more,
+  };
+}
+
+type Customer = Awaited<ReturnType<typeof readCustomer>>;
+
+/** What the campaign asks the gate for one recipient. */
+function requestFor(
+  campaign: CampaignItem,
+  runId: string,
+  customerId: string,
+  customer: Customer,
+  variant: Variant,
+  test: boolean,
+): SendRequest {
+  const source = test ? `test:${campaign.campaignId}:${runId}` : sourceOf(campaign.campaignId, runId);
+  return {
+    source: test ? { kind: 'transactional', id: source } : { kind: 'campaign', id: source },
+    customerId,
+    channels: campaign.channels as Channel[],
+    topic: campaign.topic ?? undefined,
+    caps: test ? 'exempt' : 'apply',
+    capOverrides: (campaign.caps ?? undefined) as never,
+    quietHours: test ? 'bypass' : 'defer',
+    meta: {
+      campaign: campaign.campaignId,
+      run: runId,
+      variant: variant.id,
+      ...(customer?.tier && { tier: customer.tier }),
+    },
+  };
+}
+
+/** One recipient through holdout, variant, gate, rate limit, channel and confirmation (test sends). */
 export async function sendOne(
   campaign: CampaignItem,
   runId: string,
@@ -481,14 +534,8 @@ export async function sendOne(
 ): Promise<SendOutcome | { throttled: number }> {
   const audience = campaign.audience as Audience;
   const order = campaign.channels as Channel[];
-  // Results are per campaign, an occurrence of a recurring one is its run; test sends count nowhere.
-  const ref = (channel: Channel, more: Partial<MessageRef> = {}): MessageRef => ({
-    source: `campaign:${campaign.campaignId}`,
-    customerId,
-    channel,
-    ...(runId !== campaign.campaignId && { run: runId }),
-    ...more,
-  });
+  const ref = (channel: Channel, more: Partial<MessageRef> = {}) =>
+    refOf(campaign, runId, customerId, channel, more);
   const excluded = async (channel: Channel, reason: string, more: Partial<MessageRef> = {}) => {
     if (!options.test) await withRetries('recordExcluded', () => recordExcluded(ref(channel, more), reason));
   };
@@ -504,22 +551,9 @@ export async function sendOne(
     return { outcome: 'skipped:no_variant_for_tier' };
   }
   const dims = { variant: variant.id, ...(customer?.tier && { tier: customer.tier }) };
-  const source = options.test ? `test:${campaign.campaignId}:${runId}` : sourceOf(campaign.campaignId, runId);
-  const answer: GateAnswer = await deps.gate.admit({
-    source: options.test ? { kind: 'transactional', id: source } : { kind: 'campaign', id: source },
-    customerId,
-    channels: campaign.channels as Channel[],
-    topic: campaign.topic ?? undefined,
-    caps: options.test ? 'exempt' : 'apply',
-    capOverrides: (campaign.caps ?? undefined) as never,
-    quietHours: options.test ? 'bypass' : 'defer',
-    meta: {
-      campaign: campaign.campaignId,
-      run: runId,
-      variant: variant.id,
-      ...(customer?.tier && { tier: customer.tier }),
-    },
-  });
+  const request = requestFor(campaign, runId, customerId, customer, variant, options.test === true);
+  const source = request.source.id;
+  const answer: GateAnswer = await deps.gate.admit(request);
   if (answer.outcome === 'skip') {
     const first = answer.skipped[0];
     await excluded(first?.channel ?? (order[0] as Channel), first?.reason ?? 'unknown', dims);
@@ -579,6 +613,218 @@ export async function sendOne(
   return { outcome: `failed:${result.status}`, variant: variant.id, channel };
 }
 
+type Settled = SendOutcome | { throttled: number } | { error: unknown };
+
+/**
+ * The recipients of one send message through holdout, variant, gate, rate limit, channel and
+ * confirmation, as `sendOne` takes one, but a step at a time for all of them: one batch read of the
+ * profiles, one `admitMany`, the message refs and targeted results written together, one channel call
+ * per channel batch, one `confirmSentMany`, the send results written together. Each recipient settles
+ * on its own: a recipient whose step failed is an error (the message comes back, and the ledger says
+ * who already got it), and a reservation never outlives a failure before its channel call — it is
+ * handed back, so a redelivery sends instead of answering "duplicate" for a message never sent.
+ */
+async function sendMany(
+  campaign: CampaignItem,
+  runId: string,
+  customerIds: readonly string[],
+  deps: Pick<PipelineDeps, 'gate' | 'adapters' | 'limiter'>,
+): Promise<Settled[]> {
+  const audience = campaign.audience as Audience;
+  const order = campaign.channels as Channel[];
+  const results: Settled[] = new Array(customerIds.length);
+  const excluded: { index: number; ref: MessageRef; reason: string }[] = [];
+  const candidates: number[] = [];
+  customerIds.forEach((customerId, index) => {
+    if (!inHoldout(campaign.campaignId, customerId, audience.holdoutPercent)) candidates.push(index);
+    else {
+      excluded.push({
+        index,
+        ref: refOf(campaign, runId, customerId, order[0] as Channel),
+        reason: 'holdout',
+      });
+      results[index] = { outcome: 'holdout' };
+    }
+  });
+  const customers = (await getMany(
+    candidates.map((index) => ({ entity: 'customer', key: { customerId: customerIds[index] } })),
+  )) as Customer[];
+  const asking: { index: number; customerId: string; customer: Customer; variant: Variant }[] = [];
+  candidates.forEach((index, k) => {
+    const customerId = customerIds[index] as string;
+    const customer = customers[k];
+    const variants = campaign.variants as Variant[];
+    const variant = chooseVariant(campaign.campaignId, customerId, customer?.tier ?? undefined, variants);
+    if (variant) asking.push({ index, customerId, customer, variant });
+    else {
+      const ref = refOf(campaign, runId, customerId, order[0] as Channel);
+      excluded.push({ index, ref, reason: 'no_variant_for_tier' });
+      results[index] = { outcome: 'skipped:no_variant_for_tier' };
+    }
+  });
+  const answers = await deps.gate.admitMany(
+    asking.map((a) => requestFor(campaign, runId, a.customerId, a.customer, a.variant, false)),
+  );
+  const sending: ((typeof asking)[number] & {
+    answer: Extract<GateAnswer, { outcome: 'send' }>;
+    ref: MessageRef;
+  })[] = [];
+  asking.forEach((a, k) => {
+    const settled = answers[k] as PromiseSettledResult<GateAnswer>;
+    if (settled.status === 'rejected') {
+      results[a.index] = { error: settled.reason };
+      return;
+    }
+    const answer = settled.value;
+    const variant = a.variant.id;
+    const dims = { variant, ...(a.customer?.tier && { tier: a.customer.tier }) };
+    if (answer.outcome === 'skip') {
+      const first = answer.skipped[0];
+      const ref = refOf(campaign, runId, a.customerId, first?.channel ?? (order[0] as Channel), dims);
+      excluded.push({ index: a.index, ref, reason: first?.reason ?? 'unknown' });
+      results[a.index] = { outcome: `skipped:${first?.reason ?? 'unknown'}`, variant };
+    } else if (answer.outcome === 'duplicate')
+      results[a.index] = { outcome: 'duplicate', variant, channel: answer.channel };
+    else if (answer.outcome === 'defer')
+      results[a.index] = {
+        outcome: 'deferred',
+        variant,
+        channel: answer.channel,
+        deferUntil: answer.deferUntil,
+      };
+    else {
+      const ref = refOf(campaign, runId, a.customerId, answer.channel, {
+        ...dims,
+        messageId: answer.ticket.attemptId,
+      });
+      sending.push({ ...a, answer, ref });
+    }
+  });
+  if (excluded.length > 0) {
+    const at = new Date().toISOString();
+    try {
+      await withRetries('recordExcluded', () =>
+        recordFeedbackMany(
+          excluded.map((e) => ({ ref: e.ref, feedback: { kind: 'exclude', reason: e.reason, at } })),
+        ),
+      );
+    } catch (error) {
+      for (const e of excluded) results[e.index] = { error };
+    }
+  }
+
+  const release = async (s: (typeof sending)[number], detail: string) =>
+    withRetries('release', () => deps.gate.confirmFailed(s.answer.ticket, { detail, retryable: true }));
+  // Render and take rate-limit tokens in order; once the channel's rate runs out, the rest go back too.
+  let ready: ((typeof sending)[number] & { message: OutboundMessage })[] = [];
+  let throttled = false;
+  for (const s of sending) {
+    if (throttled) {
+      await release(s, 'rate limit');
+      results[s.index] = { throttled: 1 };
+      continue;
+    }
+    const source = sourceOf(campaign.campaignId, runId);
+    try {
+      const prepared = await prepare(
+        campaign,
+        s.variant,
+        s.customer,
+        s.customerId,
+        s.answer,
+        source,
+        deps,
+        refTags(s.ref),
+      );
+      if (prepared === 'throttled') {
+        throttled = true;
+        results[s.index] = { throttled: 1 };
+      } else ready.push({ ...s, message: prepared });
+    } catch (error) {
+      await release(s, String(error).slice(0, 200));
+      results[s.index] = { error };
+    }
+  }
+  const targetedAt = new Date().toISOString();
+  if (ready.length > 0) {
+    try {
+      // Before the channel call: feedback that names only the message id must find it. (Targeted is
+      // counted with the channel's answer, in the same write.)
+      await registerMessages(ready.map((r) => ({ ...r.ref, messageId: r.message.messageId })));
+    } catch (error) {
+      await Promise.all(ready.map((r) => release(r, String(error).slice(0, 200))));
+      for (const r of ready) results[r.index] = { error };
+      ready = [];
+    }
+  }
+
+  // One call per channel batch; an adapter that throws leaves its reservations: whether the provider
+  // took them is unknown.
+  const sent: { r: (typeof ready)[number]; result: SendResult }[] = [];
+  for (const channel of new Set(ready.map((r) => r.answer.channel))) {
+    const mine = ready.filter((r) => r.answer.channel === channel);
+    const adapter = deps.adapters[channel];
+    for (let i = 0; i < mine.length; i += adapter.maxBatch) {
+      const chunk = mine.slice(i, i + adapter.maxBatch);
+      try {
+        const answered = await adapter.sendBatch(chunk.map((r) => r.message) as never);
+        for (const [k, r] of chunk.entries()) sent.push({ r, result: answered[k] as SendResult });
+      } catch (error) {
+        for (const r of chunk) results[r.index] = { error };
+      }
+    }
+  }
+  const accepted = sent.filter((x) => x.result.status === 'accepted');
+  try {
+    await withRetries('confirmSent', () =>
+      deps.gate.confirmSentMany(
+        accepted.map((x) => ({ ticket: x.r.answer.ticket, providerMessageId: x.result.providerMessageId })),
+      ),
+    );
+    for (const { r } of accepted)
+      results[r.index] = { outcome: 'sent', variant: r.variant.id, channel: r.answer.channel };
+  } catch (error) {
+    for (const { r } of accepted) results[r.index] = { error };
+  }
+  const recorded: typeof sent = accepted.filter((x) => !('error' in (results[x.r.index] as Settled)));
+  for (const x of sent) {
+    if (x.result.status === 'accepted') continue;
+    const { r, result } = x;
+    try {
+      if (result.status === 'throttled' || (result.status === 'failed' && result.retryable)) {
+        await release(r, result.detail);
+        results[r.index] = { throttled: result.retryAfterMs ?? 1000 };
+        continue;
+      }
+      await withRetries('confirmFailed', () =>
+        deps.gate.confirmFailed(r.answer.ticket, { detail: result.detail, retryable: false }),
+      );
+      results[r.index] = {
+        outcome: `failed:${result.status}`,
+        variant: r.variant.id,
+        channel: r.answer.channel,
+      };
+      recorded.push(x);
+    } catch (error) {
+      results[r.index] = { error };
+    }
+  }
+  if (recorded.length > 0) {
+    try {
+      await withRetries('recordSendResult', () =>
+        recordSendResults(
+          recorded.map(({ r, result }) => ({ ref: r.ref, address: r.answer.address, result })),
+          new Date(),
+          [{ kind: 'target', at: targetedAt }],
+        ),
+      );
+    } catch (error) {
+      for (const { r } of recorded) results[r.index] = { error };
+    }
+  }
+  return results;
+}
+
 export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): Promise<void> {
   const campaign = await campaignState(message.campaignId);
   if (!campaign) return;
@@ -597,40 +843,42 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
   if (campaign.status === 'cancelled') {
     for (const _ of message.recipients) add('o:cancelled');
   } else {
-    const pending = [...message.recipients];
     const requeue: string[] = [];
     const deferred: string[] = [];
     let deferUntil: string | undefined;
     let throttledMs = 0;
     let crash: unknown;
-    const lane = async () => {
-      while (pending.length > 0 && crash === undefined && throttledMs === 0) {
-        const customerId = pending.shift() as string;
+    const settled = await sendMany(campaign, message.runId, message.recipients, deps);
+    settled.forEach((result, i) => {
+      const customerId = message.recipients[i] as string;
+      if ('error' in result) {
+        crash ??= result.error;
+        return;
+      }
+      if ('throttled' in result) {
+        requeue.push(customerId);
+        throttledMs = Math.max(throttledMs, result.throttled);
+        return;
+      }
+      if (result.deferUntil !== undefined) {
+        // Not dropped: the recipient comes back when its quiet hours end, and the gate decides again.
+        deferred.push(customerId);
+        if (deferUntil === undefined || result.deferUntil < deferUntil) deferUntil = result.deferUntil;
+        return;
+      }
+      add(`o:${result.outcome}`);
+      if (result.outcome === 'sent') {
+        if (result.variant) add(`v:${result.variant}`);
+        if (result.channel) add(`c:${result.channel}`);
+      }
+      // As a worker that dies: nothing after the crash is reported.
+      if (crash === undefined)
         try {
-          const result = await sendOne(campaign, message.runId, customerId, deps);
-          if ('throttled' in result) {
-            requeue.push(customerId);
-            throttledMs = Math.max(throttledMs, result.throttled);
-            continue;
-          }
-          if (result.deferUntil !== undefined) {
-            // Not dropped: the recipient comes back when its quiet hours end, and the gate decides again.
-            deferred.push(customerId);
-            if (deferUntil === undefined || result.deferUntil < deferUntil) deferUntil = result.deferUntil;
-            continue;
-          }
-          add(`o:${result.outcome}`);
-          if (result.outcome === 'sent') {
-            if (result.variant) add(`v:${result.variant}`);
-            if (result.channel) add(`c:${result.channel}`);
-          }
           deps.afterRecipient?.(customerId);
         } catch (error) {
-          crash ??= error;
+          crash = error;
         }
-      }
-    };
-    await Promise.all(Array.from({ length: RECIPIENT_LANES }, lane));
+    });
     // A crash leaves the message to come back whole: the recipients already settled are duplicates then.
     if (crash !== undefined) throw crash;
     if (requeue.length > 0) {
@@ -640,7 +888,7 @@ export async function sendStep(message: SendQueueMessage, deps: PipelineDeps): P
       const delay = Math.max(Math.ceil(throttledMs / 1000), Math.min(2 ** backoffs, MAX_DELAY_SECONDS));
       await enqueueOne(
         deps.sendQueueUrl,
-        { ...message, recipients: [...requeue, ...pending, ...deferred], backoffs },
+        { ...message, recipients: [...requeue, ...deferred], backoffs },
         delay,
       );
       await countPartial(message, counts);

@@ -15,7 +15,7 @@ import type { Channel } from '../store/entities/consent.ts';
  */
 export type Rates = Record<Channel, number>;
 
-const BLOCK = 10;
+const BLOCK = 50;
 
 let sesRate: number | undefined;
 

@@ -152,50 +152,93 @@ export interface GateQuestions extends Omit<GateQuestion, 'channel' | 'address'>
 export async function mayContactEach(
   question: GateQuestions,
 ): Promise<{ customer: CustomerItem | undefined; decisions: GateDecision[] }> {
-  const { customerId, channels } = question;
+  const { customerId } = question;
   const topic = question.topic ?? '*';
   const s = store().entities;
-  const consentKeys = channels.flatMap((channel) => [
-    { customerId, channel, topic: '*' },
-    ...(topic === '*' ? [] : [{ customerId, channel, topic }]),
-  ]);
   const [customer, consents, frequency, topics] = await Promise.all([
     readCustomer(customerId),
-    s.consent.get(consentKeys).go({ consistent: true }),
+    s.consent.get(consentKeys(question)).go({ consistent: true }),
     readFrequency(customerId),
     topicsByName([topic]),
   ]);
-  if (!customer) {
-    const erasure = await s.erasure.get({ customerId }).go({ consistent: true });
-    const facts: GateFacts = { customer: erasure.data ? 'erased' : 'missing' };
-    return { customer, decisions: channels.map((channel) => decide({ ...question, channel }, facts)) };
-  }
-  const addresses = channels.map((channel) => {
+  const erased = customer ? false : !!(await s.erasure.get({ customerId }).go({ consistent: true })).data;
+  const suppressions = customer ? await suppressionsOf(addressesOf(question, customer)) : new Map();
+  const decisions = decisionsFrom(question, {
+    customer,
+    erased,
+    consents: allRead(consents, 'consents'),
+    frequency,
+    topics,
+    suppressions,
+  });
+  return { customer, decisions };
+}
+
+/** The consent records a question depends on: the channel's `*` record and the topic's, per channel. */
+export function consentKeys(question: GateQuestions) {
+  const { customerId, channels } = question;
+  const topic = question.topic ?? '*';
+  return channels.flatMap((channel) => [
+    { customerId, channel, topic: '*' },
+    ...(topic === '*' ? [] : [{ customerId, channel, topic }]),
+  ]);
+}
+
+/** Where each channel of the question would go; throws a ValidationError for a malformed given address. */
+function channelAddresses(question: GateQuestions, customer: CustomerItem): (string | undefined)[] {
+  return question.channels.map((channel) => {
     if (channel === 'email') return customer.email;
     if (channel === 'sms') return customer.phone;
     const given = question.addresses?.[channel];
     return given && normalizeAddress(channel, given, `addresses.${channel}`);
   });
-  const suppressions = await suppressionsOf(
-    channels.flatMap((channel, i) => (addresses[i] ? [{ channel, address: addresses[i] as string }] : [])),
+}
+
+/** The addresses whose suppression entries the decision needs. */
+export function addressesOf(question: GateQuestions, customer: CustomerItem) {
+  const addresses = channelAddresses(question, customer);
+  return question.channels.flatMap((channel, i) =>
+    addresses[i] ? [{ channel, address: addresses[i] as string }] : [],
   );
-  const read = allRead(consents, 'consents');
+}
+
+/** What the decision is made from, read by `mayContactEach` for one customer or by the send gate for a batch. */
+export interface ContactFacts {
+  customer: CustomerItem | undefined;
+  /** For a customer not found: whether an erasure tombstone says why. */
+  erased: boolean;
+  consents: readonly { channel: Channel; topic: string; status: ConsentStatus }[];
+  frequency: Frequency | undefined;
+  topics: ReadonlyMap<string, TopicRule>;
+  /** Suppression entries by `<channel>#<address>`. */
+  suppressions: ReadonlyMap<string, { reason: SuppressionReason }>;
+}
+
+/** Pure: the decision for every channel of the question, from the facts read for it. */
+export function decisionsFrom(question: GateQuestions, facts: ContactFacts): GateDecision[] {
+  const { channels } = question;
+  const topic = question.topic ?? '*';
+  const { customer } = facts;
+  if (!customer) {
+    const gone: GateFacts = { customer: facts.erased ? 'erased' : 'missing' };
+    return channels.map((channel) => decide({ ...question, channel }, gone));
+  }
+  const addresses = channelAddresses(question, customer);
   const statusOf = (channel: Channel, t: string) =>
-    read.find((c) => c.channel === channel && c.topic === t)?.status;
-  const decisions = channels.map((channel, i) => {
+    facts.consents.find((c) => c.channel === channel && c.topic === t)?.status;
+  return channels.map((channel, i) => {
     const address = addresses[i];
     return decide(
       { ...question, channel },
       {
         customer: 'present',
         address,
-        suppression: address ? suppressions.get(`${channel}#${address}`)?.reason : undefined,
-        topicRule: topics.get(topic),
+        suppression: address ? facts.suppressions.get(`${channel}#${address}`)?.reason : undefined,
+        topicRule: facts.topics.get(topic),
         channelStatus: statusOf(channel, '*'),
         topicStatus: topic === '*' ? undefined : statusOf(channel, topic),
-        frequency,
+        frequency: facts.frequency,
       },
     );
   });
-  return { customer, decisions };
 }

@@ -91,17 +91,25 @@ export async function suppressionOf(channel: Channel, address: string): Promise<
 export async function suppressionsOf(
   wanted: { channel: Channel; address: string }[],
 ): Promise<Map<string, SuppressionItem>> {
+  if (wanted.length === 0) return new Map();
+  const result = await store().entities.suppression.get(suppressionKeys(wanted)).go({ consistent: true });
+  return matchSuppressions(wanted, allRead(result, 'suppression entries'));
+}
+
+/** The keys that may stop these addresses: each plain and as the hash an erasure leaves. */
+export function suppressionKeys(wanted: readonly { channel: Channel; address: string }[]) {
+  return wanted.flatMap(({ channel, address }) => [
+    { channel, address },
+    { channel, address: hashedAddress(channel, address) },
+  ]);
+}
+
+/** The entries read for `suppressionKeys(wanted)`, keyed by `<channel>#<address>` as asked. */
+export function matchSuppressions(
+  wanted: readonly { channel: Channel; address: string }[],
+  items: readonly SuppressionItem[],
+): Map<string, SuppressionItem> {
   const found = new Map<string, SuppressionItem>();
-  if (wanted.length === 0) return found;
-  const result = await store()
-    .entities.suppression.get(
-      wanted.flatMap(({ channel, address }) => [
-        { channel, address },
-        { channel, address: hashedAddress(channel, address) },
-      ]),
-    )
-    .go({ consistent: true });
-  const items = allRead(result, 'suppression entries');
   for (const { channel, address } of wanted) {
     const hashed = hashedAddress(channel, address);
     const item = items.find((i) => i.channel === channel && (i.address === address || i.address === hashed));

@@ -49,6 +49,25 @@ export async function batchGet(
   return (await Promise.all(requests)).flat();
 }
 
+/**
+ * Whole items of the given keys, read strongly consistently (the send gate's reads: an opt-out or a
+ * reservation written a moment ago must be seen), as few requests as the limit allows, all at once.
+ */
+export async function batchGetConsistent(
+  client: DynamoDBDocumentClient,
+  table: string,
+  keys: Key[],
+): Promise<Item[]> {
+  if (keys.length === 0) return [];
+  const size = Math.ceil(keys.length / Math.ceil(keys.length / MAX_GET_KEYS));
+  const requests: Promise<Item[]>[] = [];
+  for (let start = 0; start < keys.length; start += size) {
+    const Keys = keys.slice(start, start + size);
+    requests.push(getChunk(client, { RequestItems: { [table]: { Keys, ConsistentRead: true } } }));
+  }
+  return (await Promise.all(requests)).flat();
+}
+
 async function getChunk(client: DynamoDBDocumentClient, input: BatchGetCommandInput): Promise<Item[]> {
   const items: Item[] = [];
   let requestItems = input.RequestItems;

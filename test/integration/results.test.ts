@@ -8,7 +8,9 @@ import { waitFor } from '../support/wait.ts';
 useStackEnv();
 const { sesEventDetail } = await import('../../events/schemas/index.ts');
 const { applySesEvent } = await import('../../shared/results/ses.ts');
-const { recordSendResult, registerMessage } = await import('../../shared/results/feedback.ts');
+const { recordFeedbackMany, recordSendResult, registerMessage } = await import(
+  '../../shared/results/feedback.ts'
+);
 const { emailTags } = await import('../../shared/channels/ses.ts');
 const { UnknownMessageError } = await import('../../shared/results/ses.ts');
 const { attributeOrder, setAttributionWindow } = await import('../../shared/results/conversions.ts');
@@ -207,6 +209,36 @@ describe('results counters', () => {
     ]);
     expect((await outcome(messages[0] as SesMessage))?.status).toBe('bounced');
     expect(results.total.rates.clickRate).toBe(1);
+  });
+
+  it('a send batch’s results are counted once per message when the batch is recorded again, at once and after', async () => {
+    // Prepare: 60 messages of two variants, one of them delivered already through an SES event
+    const campaignId = ulid();
+    const refs = Array.from({ length: 60 }, (_, i) => ({
+      source: `campaign:${campaignId}`,
+      customerId: ulid(),
+      channel: 'sms' as const,
+      variant: i % 2 ? 'B' : 'A',
+    }));
+    const at = new Date().toISOString();
+    const targeted = refs.map((ref) => ({ ref, feedback: { kind: 'target' as const, at } }));
+    const delivered = refs.map((ref) => ({ ref, feedback: { kind: 'delivery' as const, at } }));
+    await recordFeedbackMany([delivered[0] as (typeof delivered)[number]]);
+
+    // Act: a redelivered batch records the same results twice at once, then once more
+    const [first, second] = await Promise.all([recordFeedbackMany(targeted), recordFeedbackMany(targeted)]);
+    await Promise.all([recordFeedbackMany(delivered), recordFeedbackMany(delivered)]);
+    const third = await recordFeedbackMany(delivered);
+    const results = await readResults(`campaign:${campaignId}`);
+
+    // Assess
+    expect([...(first ?? []), ...(second ?? [])].filter((r) => r === 'recorded')).toHaveLength(60);
+    expect(third).toEqual(refs.map(() => 'duplicate'));
+    expect(results.total.counts).toEqual({ targeted: 60, sent: 60, delivered: 60 });
+    expect(results.variants.map((v) => [v.variant, v.counts.delivered])).toEqual([
+      ['A', 30],
+      ['B', 30],
+    ]);
   });
 
   it('compares variants with a z-test on rates over delivered', async () => {

@@ -8,7 +8,10 @@ const { customerUpsertSchema } = await import('../../shared/customers/schema.ts'
 const { declareTopic } = await import('../../shared/consent/topics.ts');
 const { topicPutSchema } = await import('../../shared/consent/schema.ts');
 const { setConsents } = await import('../../shared/consent/service.ts');
-const { admit, confirmSent, confirmFailed, evaluate } = await import('../../shared/delivery/gate.ts');
+const { admit, admitMany, confirmSent, confirmSentMany, confirmFailed, evaluate } = await import(
+  '../../shared/delivery/gate.ts'
+);
+const { putSuppression } = await import('../../shared/consent/suppression.ts');
 const { putDeliverySettings, readDeliverySettings, forgetDeliverySettings, deliverySettings } = await import(
   '../../shared/delivery/settings-store.ts'
 );
@@ -348,6 +351,122 @@ describe('the send gate against DynamoDB Local', () => {
     expect(counter.data?.count).toBe(1);
   });
 
+  it('admitMany answers a batch as admit would: already sent, capped, suppressed and unknown recipients among new ones', async () => {
+    // Prepare: caps of the suite are email 2 a day, sms 1 a day
+    const [fresh, sent, capped, suppressed, other] = [
+      await customer(),
+      await customer(),
+      await customer(),
+      await customer(),
+      await customer(),
+    ] as const;
+    const source = campaign();
+    const request = (customerId: string) => ({
+      source,
+      customerId,
+      channels: ['sms', 'email'] as ('sms' | 'email')[],
+      topic: 'gate-promos',
+      at: NOON_SHANGHAI,
+    });
+    const earlier = await admit(request(sent.id));
+    if (earlier.outcome === 'send') await confirmSent(earlier.ticket, 'p-earlier');
+    // The capped customer had today's one SMS from another campaign: the batch falls back to email.
+    const elsewhere = await admit({ ...request(capped.id), source: campaign() });
+    if (elsewhere.outcome === 'send') await confirmSent(elsewhere.ticket);
+    await putSuppression('sms', suppressed.phone as string, { reason: 'carrier_opt_out', source: 'test' });
+    await putSuppression('email', suppressed.email as string, { reason: 'hard_bounce', source: 'test' });
+    const unknown = `01UNKNOWN${unique().toUpperCase()}`.padEnd(26, '0').slice(0, 26);
+
+    // Act
+    const batch = [fresh.id, sent.id, capped.id, suppressed.id, unknown, other.id].map(request);
+    const answers = (await admitMany(batch)).map((r) => (r.status === 'fulfilled' ? r.value : r.reason));
+    await confirmSentMany(
+      answers.flatMap((a) =>
+        a.outcome === 'send' ? [{ ticket: a.ticket, providerMessageId: `p-${a.ticket.customerId}` }] : [],
+      ),
+    );
+
+    // Assess
+    expect(answers.map((a) => [a.outcome, a.channel])).toEqual([
+      ['send', 'sms'],
+      ['duplicate', 'sms'],
+      ['send', 'email'],
+      ['skip', undefined],
+      ['skip', undefined],
+      ['send', 'sms'],
+    ]);
+    expect(answers[2]?.skipped).toEqual([{ channel: 'sms', reason: 'cap_reached:sms:day' }]);
+    expect(answers[3]?.skipped).toEqual([
+      { channel: 'sms', reason: 'suppressed:carrier_opt_out' },
+      { channel: 'email', reason: 'suppressed:hard_bounce' },
+    ]);
+    expect(answers[4]?.skipped.map((s: { reason: string }) => s.reason)).toEqual([
+      'unknown_customer',
+      'unknown_customer',
+    ]);
+    const ledger = async (customerId: string) =>
+      (await store().entities.deliveryEntry.query.byCustomer({ customerId }).go()).data
+        .filter((e) => e.source === `campaign:${source.id}`)
+        .map((e) => [e.channel, e.state, e.reason ?? e.providerMessageId]);
+    expect(await ledger(fresh.id)).toEqual([['sms', 'sent', `p-${fresh.id}`]]);
+    expect(await ledger(sent.id)).toEqual([['sms', 'sent', 'p-earlier']]);
+    expect(await ledger(capped.id)).toEqual([
+      ['email', 'sent', `p-${capped.id}`],
+      ['sms', 'skipped', 'cap_reached:sms:day'],
+    ]);
+    expect(await ledger(suppressed.id)).toEqual([
+      ['email', 'skipped', 'suppressed:hard_bounce'],
+      ['sms', 'skipped', 'suppressed:carrier_opt_out'],
+    ]);
+    expect(await ledger(unknown)).toEqual([]);
+    const smsCount = await store()
+      .entities.capCounter.get({ customerId: fresh.id, key: 'ch:sms#D2026-11-23' })
+      .go();
+    expect(smsCount.data?.count).toBe(1);
+  });
+
+  it('a batch redelivered while it is being sent, and again after, reserves each recipient once and counts each cap once', async () => {
+    // Prepare
+    const customers = await Promise.all(Array.from({ length: 12 }, () => customer()));
+    const source = campaign();
+    const batch = customers.map((c) => ({
+      source,
+      customerId: c.id,
+      channels: ['sms', 'email'] as ('sms' | 'email')[],
+      topic: 'gate-promos',
+      at: NOON_SHANGHAI,
+    }));
+
+    // Act: three deliveries of the same batch at once, then a fourth after the sends were confirmed
+    const rounds = await Promise.all([admitMany(batch), admitMany(batch), admitMany(batch)]);
+    const answers = rounds.flat().map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
+    await confirmSentMany(answers.flatMap((a) => (a.outcome === 'send' ? [{ ticket: a.ticket }] : [])));
+    const again = (await admitMany(batch)).map((r) =>
+      r.status === 'fulfilled' ? r.value.outcome : r.reason,
+    );
+
+    // Assess
+    const sends = answers.filter((a) => a.outcome === 'send');
+    expect(sends.map((a) => a.outcome === 'send' && a.ticket.customerId).sort()).toEqual(
+      customers.map((c) => c.id).sort(),
+    );
+    expect(answers.filter((a) => a.outcome === 'duplicate')).toHaveLength(24);
+    expect(again).toEqual(customers.map(() => 'duplicate'));
+    for (const c of customers) {
+      const entries = (await store().entities.deliveryEntry.query.byCustomer({ customerId: c.id }).go()).data;
+      expect(
+        entries.filter((e) => e.source === `campaign:${source.id}`).map((e) => [e.channel, e.state]),
+      ).toEqual([['sms', 'sent']]);
+      const counter = await store()
+        .entities.capCounter.get({ customerId: c.id, key: 'ch:sms#D2026-11-23' })
+        .go();
+      expect(counter.data?.count).toBe(1);
+    }
+  });
+
   it('DynamoDB calls per recipient: counted on the send path', async () => {
     // Prepare
     const c = await customer({ timeZone: 'Asia/Tokyo' });
@@ -375,6 +494,13 @@ describe('the send gate against DynamoDB Local', () => {
     // Assess
     expect(answer.outcome).toBe('send');
     console.log(`send gate DynamoDB calls per recipient: ${calls.length} (${calls.join(', ')})`);
-    expect(calls).toHaveLength(7);
+    // Two rounds of batch reads (profile, consents, frequency, ledger; then suppressions and caps), the
+    // reservation's transaction, the confirmation.
+    expect(calls).toEqual([
+      'BatchGetItemCommand',
+      'BatchGetItemCommand',
+      'TransactWriteItemsCommand',
+      'UpdateItemCommand',
+    ]);
   });
 });

@@ -287,7 +287,9 @@ export async function injectDynamoFaults(p: () => number, random: () => number) 
   documentClient().middlewareStack.add(
     (next, context) => async (args) => {
       stats.calls++;
-      if (writeCommands.test(String(context.commandName)) && random() < p()) {
+      // The first transaction always fails (when faults are on), so a small run with few writes sees one.
+      const first = stats.failed === 0 && context.commandName === 'TransactWriteItemsCommand' && p() > 0;
+      if (writeCommands.test(String(context.commandName)) && (first || random() < p())) {
         stats.failed++;
         throw new InjectedFault(`injected failure of ${context.commandName}`);
       }
