@@ -103,6 +103,14 @@ const clientConstructors: Record<string, { imports: string; create: string }> = 
     imports: "import { PinpointClient } from '@aws-sdk/client-pinpoint';",
     create: 'new PinpointClient({})',
   },
+  '@aws-sdk/client-s3': {
+    imports: "import { S3Client } from '@aws-sdk/client-s3';",
+    create: 'new S3Client({})',
+  },
+  '@aws-sdk/client-secrets-manager': {
+    imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+    create: 'new SecretsManagerClient({})',
+  },
 };
 
 interface Bundle {
