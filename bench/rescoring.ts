@@ -1,14 +1,17 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { LocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed } from './support/report.ts';
-import { withLocalStack } from './support/stack.ts';
+import { streamsSettled, withLocalStack } from './support/stack.ts';
 
 /**
  * rescoring: a full rescoring run over `customers` customers holding `orders` orders between them,
  * through the pipeline on the local stack (planner message, the scoring queue, the worker's two passes,
  * settle and fit), against a raw parallel Scan of the same aggregate items with the same segments,
  * filter and projection. Rows per second of the workers (rows read in both passes over the run's wall
- * time) over rows per second of the raw scan. Target: >= 0.5.
+ * time) over rows per second of the raw scan (best of three) of the items as the run finds them.
+ * Target: >= 0.5. Two runs: the first scores everyone for the first time (every customer changes), the
+ * second is the steady state of a daily run (the headline ratio); both are reported.
  *
  * Aggregates are seeded straight into DynamoDB Local with BatchWriteItem, each folded from its orders
  * with the same fold the stream uses, so the run reads what production would hold.
@@ -26,10 +29,10 @@ const defaults = {
 
 export async function run(args: string[]): Promise<void> {
   const options = parseOptions(args, defaults);
-  await withLocalStack(() => measure(options));
+  await withLocalStack((stack) => measure(stack, options));
 }
 
-async function measure(options: typeof defaults): Promise<void> {
+async function measure(stack: LocalStack, options: typeof defaults): Promise<void> {
   const { store } = await import('../shared/store/service.ts');
   const { documentClient } = await import('../shared/platform/aws.ts');
   const { tableNameFromEnv } = await import('../shared/platform/config.ts');
@@ -85,55 +88,81 @@ async function measure(options: typeof defaults): Promise<void> {
   await batchPut(documentClient(), tableNameFromEnv(), chunk.splice(0));
   const seedSeconds = (performance.now() - seedStart) / 1000;
 
-  // Baseline: the raw parallel scan the workers make, with nothing done per row.
-  const { aggregateScanInput } = await import('../shared/scoring/aggregate-store.ts');
-  const rawStart = performance.now();
-  const counts = await Promise.all(
-    Array.from({ length: DEFAULT_SEGMENTS }, async (_, segment) => {
-      let rows = 0;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documentClient().send(
-          new ScanCommand({
-            ...aggregateScanInput(),
-            Segment: segment,
-            TotalSegments: DEFAULT_SEGMENTS,
-            Limit: 1000,
-            ...(startKey && { ExclusiveStartKey: startKey }),
-          }),
-        );
-        rows += page.Items?.length ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return rows;
-    }),
-  );
-  const rawSeconds = (performance.now() - rawStart) / 1000;
-  const rawRows = counts.reduce((a, b) => a + b, 0);
+  // The stream consumers see the seeded aggregates as new; the runs start once they are done.
+  await streamsSettled(stack);
 
-  const runStart = performance.now();
-  const started = await startRun('api');
-  let view = await getRun(started.id);
-  while (view.status !== 'completed') {
-    if (view.status === 'failed') throw new Error(`run failed: ${view.error}`);
-    await new Promise((r) => setTimeout(r, 250));
-    view = await getRun(started.id);
-  }
-  const runSeconds = (performance.now() - runStart) / 1000;
-  const workerRows = view.progress.customersMeasured + view.progress.customersScored;
-  const workerRate = workerRows / runSeconds;
-  const rawRate = rawRows / rawSeconds;
-  const ratio = workerRate / rawRate;
+  // Baseline: the raw parallel scan the workers make, with nothing done per row, of the items as the
+  // run about to be measured finds them (run 1 writes scores onto them). Best of three: the scan is
+  // short, so one pass is at the mercy of whatever else the machine does.
+  const { aggregateScanInput } = await import('../shared/scoring/aggregate-store.ts');
+  const rawScan = async () => {
+    let best = { seconds: Number.POSITIVE_INFINITY, rows: 0 };
+    for (let pass = 0; pass < 3; pass++) {
+      const rawStart = performance.now();
+      const counts = await Promise.all(
+        Array.from({ length: DEFAULT_SEGMENTS }, async (_, segment) => {
+          let rows = 0;
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const page = await documentClient().send(
+              new ScanCommand({
+                ...aggregateScanInput(),
+                Segment: segment,
+                TotalSegments: DEFAULT_SEGMENTS,
+                Limit: 1000,
+                ...(startKey && { ExclusiveStartKey: startKey }),
+              }),
+            );
+            rows += page.Items?.length ?? 0;
+            startKey = page.LastEvaluatedKey;
+          } while (startKey);
+          return rows;
+        }),
+      );
+      const seconds = (performance.now() - rawStart) / 1000;
+      if (seconds < best.seconds) best = { seconds, rows: counts.reduce((a, b) => a + b, 0) };
+    }
+    return { ...best, rate: best.rows / best.seconds };
+  };
+
+  const rescore = async () => {
+    const runStart = performance.now();
+    const started = await startRun('api');
+    let view = await getRun(started.id);
+    while (view.status !== 'completed') {
+      if (view.status === 'failed') throw new Error(`run failed: ${view.error}`);
+      await new Promise((r) => setTimeout(r, 250));
+      view = await getRun(started.id);
+    }
+    const seconds = (performance.now() - runStart) / 1000;
+    const rows = view.progress.customersMeasured + view.progress.customersScored;
+    return { seconds, rate: rows / seconds, changed: view.customersChanged };
+  };
+
+  // Run 1 scores everyone for the first time (every customer changes: score writes, tier history, bus
+  // events); run 2 is a daily run's steady state, where few scores move.
+  const rawFirst = await rawScan();
+  const first = await rescore();
+  await streamsSettled(stack);
+  const rawSecond = await rawScan();
+  const second = await rescore();
+  const ratio = second.rate / rawSecond.rate;
+  const firstRatio = first.rate / rawFirst.rate;
   console.log(
-    `${options.customers} customers, ${options.orders} orders seeded in ${fixed(seedSeconds, 1)} s; run ${fixed(runSeconds, 1)} s, raw scan ${fixed(rawSeconds, 1)} s; ${view.customersChanged} changed`,
+    `${options.customers} customers, ${options.orders} orders seeded in ${fixed(seedSeconds, 1)} s; ` +
+      `run 1 ${fixed(first.seconds, 1)} s (${first.changed} changed), raw scan ${fixed(rawFirst.seconds, 1)} s; ` +
+      `run 2 ${fixed(second.seconds, 1)} s (${second.changed} changed), raw scan ${fixed(rawSecond.seconds, 1)} s`,
   );
   console.log(
     [
       `rescoring ratio=${fixed(ratio)} target>=${TARGET} met=${ratio >= TARGET ? 'yes' : 'no'}`,
-      `worker_rows_per_s=${fixed(workerRate, 0)}`,
-      `raw_rows_per_s=${fixed(rawRate, 0)}`,
-      `run_s=${fixed(runSeconds, 1)}`,
-      `raw_s=${fixed(rawSeconds, 1)}`,
+      `first_run_ratio=${fixed(firstRatio)}`,
+      `worker_rows_per_s=${fixed(second.rate, 0)}`,
+      `raw_rows_per_s=${fixed(rawSecond.rate, 0)}`,
+      `first_run_worker_rows_per_s=${fixed(first.rate, 0)}`,
+      `first_run_raw_rows_per_s=${fixed(rawFirst.rate, 0)}`,
+      `run_s=${fixed(second.seconds, 1)}`,
+      `first_run_s=${fixed(first.seconds, 1)}`,
       `customers=${options.customers}`,
       `orders=${options.orders}`,
       `segments=${DEFAULT_SEGMENTS}`,

@@ -45,14 +45,20 @@ import { readScoringSettings } from './settings-store.ts';
  *              tier and lifecycle stage onto the profile, publishes changes on the bus; the last segment
  *              to finish writes the day's distribution snapshots and completes the run
  *
- * Every page ends in one transaction: its done marker (attribute_not_exists) and its counts added to
- * the run, as dedupe scans do (shared/customers/dedupe/scan.ts). A redelivered page finds its marker and
- * only hands the work on, so counters stay exact. Score writes compare with what is stored, so a page
- * cut short and redone writes nothing twice; its bus events may repeat (at least once, same runId).
+ * A `page` message works through steps (each a few scan pages, up to STEP_ROWS rows) for up to
+ * STEPS_BUDGET_MS before it hands the rest on. Every step ends in one transaction: its done marker
+ * (attribute_not_exists) and its counts added to the run, as dedupe scans do
+ * (shared/customers/dedupe/scan.ts). A redelivered step finds its marker and only hands the work on, so
+ * counters stay exact. Score writes compare with what is stored, so a step cut short and redone writes
+ * nothing twice; its bus events may repeat (at least once, same runId).
  */
 
 export const DEFAULT_SEGMENTS = 4;
 const PAGE_ITEMS = 1000;
+/** Rows one step covers (a few scan pages): fewer, larger steps mean fewer transactions on the run item. */
+const STEP_ROWS = 5000;
+/** How long one message works through steps before handing the rest on (the worker's timeout is 120 s). */
+const STEPS_BUDGET_MS = 30_000;
 const RETENTION_SECONDS = 90 * 86_400;
 /** Sample kept per measuring page; the run keeps the FIT_SAMPLE smallest fingerprints of all pages. */
 const PAGE_SAMPLE = 500;
@@ -253,20 +259,72 @@ async function scanPage(run: Run, segment: number, startKey?: string) {
   };
 }
 
-async function page(
+/** Scan pages from `startKey` until a step's worth of rows (or the end of the segment). */
+async function scanStep(run: Run, segment: number, startKey?: string) {
+  const rows: AggregateRow[] = [];
+  let next = startKey ?? '';
+  do {
+    const page = await scanPage(run, segment, next || undefined);
+    rows.push(...page.rows);
+    next = page.next;
+  } while (next && rows.length < STEP_ROWS);
+  return { rows, next };
+}
+
+type PageMessage = Extract<ScoringMessage, { kind: 'page' }>;
+
+/**
+ * Works through a segment's steps for up to STEPS_BUDGET_MS, then hands the rest on as a new message
+ * (a queue hop per step would cost more than the step). The next step is read while this one is
+ * written. Each step is still recorded as it completes, so a redelivered message skips those done.
+ */
+async function page(run: Run, first: PageMessage, settings: ScoringSettings): Promise<void> {
+  if (first.pass === 2 && run.status !== 'scoring') {
+    const done = await stepDone(run.runId, stepOf(first));
+    if (done) await handOn(run, first, done.next);
+    return;
+  }
+  const started = Date.now();
+  let message = first;
+  let ahead: ReturnType<typeof scanStep> | undefined;
+  for (;;) {
+    const step = stepOf(message);
+    const done = await stepDone(run.runId, step);
+    let next: string;
+    if (done) {
+      next = done.next;
+      ahead = undefined;
+    } else {
+      const scanned = await (ahead ?? scanStep(run, message.segment, message.startKey));
+      ahead = undefined;
+      if (scanned.next && Date.now() - started < STEPS_BUDGET_MS) {
+        ahead = scanStep(run, message.segment, scanned.next);
+        // Read ahead only; a failure surfaces when the step is taken up.
+        ahead.catch(() => {});
+      }
+      next = await recordStep(run, message, step, scanned, settings);
+    }
+    if (!next || Date.now() - started >= STEPS_BUDGET_MS) return handOn(run, message, next);
+    message = { ...message, page: message.page + 1, startKey: next };
+  }
+}
+
+const stepOf = (message: PageMessage) => `${message.pass}#${pad(message.segment, 4)}#${pad(message.page, 6)}`;
+
+/** Measures or scores one step's rows and records the step; returns where the scan goes on. */
+async function recordStep(
   run: Run,
-  message: Extract<ScoringMessage, { kind: 'page' }>,
+  message: PageMessage,
+  step: string,
+  { rows, next }: { rows: AggregateRow[]; next: string },
   settings: ScoringSettings,
-): Promise<void> {
-  const step = `${message.pass}#${pad(message.segment, 4)}#${pad(message.page, 6)}`;
-  const done = await stepDone(run.runId, step);
-  if (done) return handOn(run, message, done.next);
-  if (message.pass === 2 && run.status !== 'scoring') return;
-  const { rows, next } = await scanPage(run, message.segment, message.startKey);
+): Promise<string> {
   const now = Date.parse(run.startedAt);
   let created: boolean;
   if (message.pass === 1) {
-    const part = measure(rows, settings, now, PAGE_SAMPLE);
+    // The same share of rows as a page of PAGE_ITEMS kept before steps spanned pages.
+    const sample = Math.ceil((rows.length * PAGE_SAMPLE) / PAGE_ITEMS);
+    const part = measure(rows, settings, now, sample);
     created = await completeStep(run, step, next, encode(part), {
       customersMeasured: rows.length,
       measuredSegments: next ? 0 : 1,
@@ -279,11 +337,10 @@ async function page(
       scoredSegments: next ? 0 : 1,
     });
   }
-  const recorded = created ? next : ((await stepDone(run.runId, step))?.next ?? next);
-  await handOn(run, message, recorded);
+  return created ? next : ((await stepDone(run.runId, step))?.next ?? next);
 }
 
-async function handOn(run: Run, message: Extract<ScoringMessage, { kind: 'page' }>, next: string) {
+async function handOn(run: Run, message: PageMessage, next: string) {
   if (next) {
     await send([{ ...message, page: message.page + 1, startKey: next }]);
     return;
