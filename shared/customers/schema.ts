@@ -155,6 +155,13 @@ export const addressSchema = /* @__PURE__ */ schema(() =>
       country: z.optional(country),
       province: z.optional(text(100)),
       city: z.optional(text(100)),
+      /** Where the customer is, for segment rules that measure a distance (`near`). */
+      location: z.optional(
+        z.strictObject({
+          lat: z.number().check(z.minimum(-90, 'must be -90..90'), z.maximum(90, 'must be -90..90')),
+          lon: z.number().check(z.minimum(-180, 'must be -180..180'), z.maximum(180, 'must be -180..180')),
+        }),
+      ),
     })
     .check(z.meta({ id: 'Address' })),
 );

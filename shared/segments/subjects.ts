@@ -142,6 +142,11 @@ export function subjectFromItems(
 ): Subject | undefined {
   if (!items.profile || items.gone) return undefined;
   const subject: Subject = { id: items.customerId, profile: profileOf(items.profile) };
+  const location = (items.profile.address as { location?: { lat?: unknown; lon?: unknown } } | undefined)
+    ?.location;
+  if (typeof location?.lat === 'number' && typeof location.lon === 'number') {
+    subject.location = { lat: location.lat, lon: location.lon };
+  }
   const aggregate = items.aggregate;
   if (needs.computed) {
     const state = (aggregate?.state as PurchaseState | undefined) ?? emptyPurchaseState();

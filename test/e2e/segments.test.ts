@@ -190,6 +190,41 @@ describe('segments over HTTP', () => {
     expect(after.body.segments.length).toBe(before.body.segments.length);
   });
 
+  it("measures distance from the location in the customer's address, and refuses a location off the globe", async () => {
+    // Prepare: one customer in Shanghai's centre, one in Suzhou (about 85 km away), one without a location.
+    const tag = `near-${unique()}`;
+    const make = async (i: number, location?: { lat: number; lon: number }) => {
+      const answer = await call('POST', '/v1/customers', {
+        body: {
+          email: `${tag}-${i}@example.com`,
+          tags: [tag],
+          address: { city: i === 1 ? 'Suzhou' : 'Shanghai', ...(location && { location }) },
+        },
+      });
+      expect(answer.status).toBe(201);
+      return answer.body.id as string;
+    };
+    const centre = await make(0, { lat: 31.2304, lon: 121.4737 });
+    await make(1, { lat: 31.2989, lon: 120.5853 });
+    await make(2);
+    // Act
+    const within = (km: number) =>
+      call('POST', '/v1/segments/preview', {
+        body: { rule: { and: [{ tags: { any: [tag] } }, { near: { lat: 31.23, lon: 121.47, km } }] } },
+      });
+    const near = await within(20);
+    const wide = await within(100);
+    const bad = await call('POST', '/v1/customers', {
+      body: { email: `${tag}-bad@example.com`, address: { location: { lat: 95, lon: 121 } } },
+    });
+    // Assess
+    expect(near.body.count).toBe(1);
+    expect(near.body.sample.map((c: { id: string }) => c.id)).toEqual([centre]);
+    expect(wide.body.count).toBe(2);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.errors)).toContain('address.location.lat');
+  });
+
   it('answers bad input with 4xx naming the field, and stores nothing', async () => {
     // Prepare
     const before = await call('GET', '/v1/segments?limit=200');
