@@ -6,11 +6,21 @@ import { waitFor } from '../support/wait.ts';
 const unique = () => randomUUID().slice(0, 8);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
 
-async function computed(customerId: string, orders: number) {
-  return waitFor(async () => {
-    const answer = await call('GET', `/v1/customers/${customerId}`);
-    return answer.body.computed?.orders === orders ? answer.body : undefined;
-  }, `the aggregate of ${customerId} to reach ${orders} orders`);
+/**
+ * The profile once its aggregate holds `orders` orders (and, when given, `revenue`: orders and refunds
+ * are folded one by one, so a refund can land after the order count is reached).
+ */
+async function computed(customerId: string, orders: number, revenue?: number) {
+  return waitFor(
+    async () => {
+      const answer = await call('GET', `/v1/customers/${customerId}`);
+      const c = answer.body.computed;
+      return c?.orders === orders && (revenue === undefined || c.revenue === revenue)
+        ? answer.body
+        : undefined;
+    },
+    `the aggregate of ${customerId} to reach ${orders} orders${revenue === undefined ? '' : ` and ${revenue} revenue`}`,
+  );
 }
 
 describe('scoring settings over HTTP', () => {
@@ -79,7 +89,7 @@ describe('purchase aggregates over HTTP', () => {
     const replay = await call('POST', '/v1/orders', {
       body: { orders: [{ id: o1, customer, occurredAt: daysAgo(100), amount: 100, currency: 'CNY' }] },
     });
-    const profile = await computed(id, 3);
+    const profile = await computed(id, 3, 320.5);
     // Assess
     expect(ingest.status).toBe(200);
     expect(replay.body.results[0].status).toBe('duplicate');
