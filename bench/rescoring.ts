@@ -1,4 +1,3 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed } from './support/report.ts';
@@ -95,35 +94,8 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
   // run about to be measured finds them (run 1 writes scores onto them). Best of three: the scan is
   // short, so one pass is at the mercy of whatever else the machine does.
   const { aggregateScanInput } = await import('../shared/scoring/aggregate-store.ts');
-  const rawScan = async () => {
-    let best = { seconds: Number.POSITIVE_INFINITY, rows: 0 };
-    for (let pass = 0; pass < 3; pass++) {
-      const rawStart = performance.now();
-      const counts = await Promise.all(
-        Array.from({ length: DEFAULT_SEGMENTS }, async (_, segment) => {
-          let rows = 0;
-          let startKey: Record<string, unknown> | undefined;
-          do {
-            const page = await documentClient().send(
-              new ScanCommand({
-                ...aggregateScanInput(),
-                Segment: segment,
-                TotalSegments: DEFAULT_SEGMENTS,
-                Limit: 1000,
-                ...(startKey && { ExclusiveStartKey: startKey }),
-              }),
-            );
-            rows += page.Items?.length ?? 0;
-            startKey = page.LastEvaluatedKey;
-          } while (startKey);
-          return rows;
-        }),
-      );
-      const seconds = (performance.now() - rawStart) / 1000;
-      if (seconds < best.seconds) best = { seconds, rows: counts.reduce((a, b) => a + b, 0) };
-    }
-    return { ...best, rate: best.rows / best.seconds };
-  };
+  const { fastestParallelScan } = await import('./support/scan.ts');
+  const rawScan = () => fastestParallelScan(aggregateScanInput(), DEFAULT_SEGMENTS);
 
   const rescore = async () => {
     const runStart = performance.now();

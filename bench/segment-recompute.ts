@@ -1,4 +1,3 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../infra/local/stack.ts';
 import { parseOptions } from './support/args.ts';
 import { fixed } from './support/report.ts';
@@ -248,46 +247,18 @@ async function measure(stack: LocalStack, options: typeof defaults): Promise<voi
   // Baseline: the raw parallel scan the workers make, with nothing done per item, of the table as the
   // run about to be measured finds it (run 2 reads the memberships, history and schedules run 1 wrote).
   // Best of three: the scan is short, so one pass is at the mercy of whatever else the machine does.
-  const rawScan = async () => {
-    let best = { seconds: Number.POSITIVE_INFINITY, customers: 0, items: 0 };
-    for (let pass = 0; pass < 3; pass++) {
-      const started = performance.now();
-      const counts = await Promise.all(
-        Array.from({ length: SCAN_SEGMENTS }, async (_, segment) => {
-          let customers = 0;
-          let items = 0;
-          let startKey: Record<string, unknown> | undefined;
-          do {
-            const page = await documentClient().send(
-              new ScanCommand({
-                TableName: table,
-                Segment: segment,
-                TotalSegments: SCAN_SEGMENTS,
-                Limit: 1000,
-                FilterExpression: 'begins_with(#pk, :cust)',
-                ExpressionAttributeNames: { '#pk': 'pk' },
-                ExpressionAttributeValues: { ':cust': 'CUST#' },
-                ...(startKey && { ExclusiveStartKey: startKey }),
-              }),
-            );
-            for (const item of page.Items ?? []) if (item.sk === 'PROFILE') customers++;
-            items += page.Items?.length ?? 0;
-            startKey = page.LastEvaluatedKey;
-          } while (startKey);
-          return { customers, items };
-        }),
-      );
-      const seconds = (performance.now() - started) / 1000;
-      if (seconds < best.seconds) {
-        best = {
-          seconds,
-          customers: counts.reduce((a, c) => a + c.customers, 0),
-          items: counts.reduce((a, c) => a + c.items, 0),
-        };
-      }
-    }
-    return { ...best, rate: best.customers / best.seconds };
-  };
+  const { fastestParallelScan } = await import('./support/scan.ts');
+  const rawScan = () =>
+    fastestParallelScan(
+      {
+        TableName: table,
+        FilterExpression: 'begins_with(#pk, :cust)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+        ExpressionAttributeValues: { ':cust': 'CUST#' },
+      },
+      SCAN_SEGMENTS,
+      (item) => item.sk === 'PROFILE',
+    );
   const rawBefore = await rawScan();
 
   const writes = new Map<string, number>();

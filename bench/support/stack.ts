@@ -1,4 +1,5 @@
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { streamsSettled as waitForStreams } from '../../infra/local/streams-settled.ts';
 
 /**
  * Runs a benchmark body against a local stack of its own (engines in memory, no schedules, an API on a
@@ -15,17 +16,9 @@ export async function withLocalStack<T>(body: (stack: LocalStack) => Promise<T>)
 }
 
 /**
- * Waits until every stream consumer of the stack has handled the table changes written before the call
- * (GET /_local/streams), so the next measurement does not pay for the previous one's background work.
+ * Waits until every stream consumer of the stack has handled the table changes written before the call,
+ * so the next measurement does not pay for the previous one's background work.
  */
-export async function streamsSettled(stack: LocalStack, timeoutMs = 30 * 60_000): Promise<void> {
-  const since = Date.now();
-  for (;;) {
-    const { streams } = (await (await fetch(`${stack.apiUrl}/_local/streams`)).json()) as {
-      streams: { functionName: string; caughtUpAt: string | null }[];
-    };
-    if (streams.every((s) => s.caughtUpAt !== null && Date.parse(s.caughtUpAt) > since)) return;
-    if (Date.now() - since > timeoutMs) throw new Error('The stream consumers did not catch up');
-    await new Promise((r) => setTimeout(r, 250));
-  }
+export function streamsSettled(stack: LocalStack, timeoutMs = 30 * 60_000): Promise<void> {
+  return waitForStreams(stack.apiUrl, { timeoutMs });
 }

@@ -1,9 +1,10 @@
+import pMap from 'p-map';
 import { ConflictError, type FieldError, ValidationError } from '../platform/errors.ts';
 import { store } from '../store/service.ts';
+import { packTransactions } from '../store/transactions.ts';
 import type { CustomerUpsertInput } from './schema.ts';
 import {
   type Actor,
-  type CustomerItem,
   createdFields,
   type IdentityKind,
   type IdentityRef,
@@ -29,8 +30,6 @@ import {
  */
 export type BulkOutcome = { outcome: UpsertResult['outcome']; customerId: string } | { errors: FieldError[] };
 
-/** DynamoDB's limit on actions per transaction; a new customer takes 3 to 5 (profile, identities, audit). */
-const MAX_TRANSACTION_ACTIONS = 100;
 const CONCURRENCY = 8;
 
 function identityKey(kind: IdentityKind, value: string): string {
@@ -44,14 +43,6 @@ function inputIdentities(input: CustomerUpsertInput): Map<string, IdentityRef> {
     emails: sentAddresses(input.email, input.emails),
     phones: sentAddresses(input.phone, input.phones),
   });
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  });
-  await Promise.all(workers);
 }
 
 function failure(error: unknown): { errors: FieldError[] } {
@@ -107,34 +98,30 @@ export async function upsertCustomers(rows: CustomerUpsertInput[], actor: Actor)
 
   // New customers, several to a transaction.
   const now = new Date().toISOString();
-  const groups: { index: number; item: CustomerItem; fields: string[] }[][] = [];
-  let group: { index: number; item: CustomerItem; fields: string[] }[] = [];
-  let actions = 0;
-  for (const i of creates) {
-    const input = prepared[i] as CustomerUpsertInput;
-    const size = 2 + (identities[i] as Map<string, IdentityRef>).size;
-    if (actions + size > MAX_TRANSACTION_ACTIONS) {
-      groups.push(group);
-      group = [];
-      actions = 0;
-    }
-    group.push({ index: i, item: newCustomerItem(input, now), fields: createdFields(input) });
-    actions += size;
-  }
-  if (group.length > 0) groups.push(group);
-  await mapLimit(groups, CONCURRENCY, async (members) => {
-    const result = await store()
-      .transaction.write((entities) =>
-        members.flatMap(({ item, fields }) =>
-          writeActions(entities, undefined, item, actor, 'created', fields),
-        ),
-      )
-      .go();
-    for (const { index, item } of members) {
-      if (result.canceled) fallback.push(index);
-      else results[index] = { outcome: 'created', customerId: item.customerId };
-    }
-  });
+  const { groups } = packTransactions(
+    creates.map((i) => {
+      const input = prepared[i] as CustomerUpsertInput;
+      return { index: i, item: newCustomerItem(input, now), fields: createdFields(input) };
+    }),
+    (c) => 2 + (identities[c.index] as Map<string, IdentityRef>).size,
+  );
+  await pMap(
+    groups,
+    async (members) => {
+      const result = await store()
+        .transaction.write((entities) =>
+          members.flatMap(({ item, fields }) =>
+            writeActions(entities, undefined, item, actor, 'created', fields),
+          ),
+        )
+        .go();
+      for (const { index, item } of members) {
+        if (result.canceled) fallback.push(index);
+        else results[index] = { outcome: 'created', customerId: item.customerId };
+      }
+    },
+    { concurrency: CONCURRENCY },
+  );
 
   // Known customers: unchanged ones need no write at all.
   if (known.size > 0) {
@@ -159,7 +146,7 @@ export async function upsertCustomers(rows: CustomerUpsertInput[], actor: Actor)
       results[i] = failure(error);
     }
   };
-  await mapLimit(fallback, CONCURRENCY, one);
+  await pMap(fallback, one, { concurrency: CONCURRENCY });
   for (const i of sequential.sort((a, b) => a - b)) await one(i);
   return results as BulkOutcome[];
 }

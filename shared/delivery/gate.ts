@@ -16,6 +16,7 @@ import type { Frequency } from '../store/entities/contact-preferences.ts';
 import type { DeliveryEntry } from '../store/entities/delivery-entry.ts';
 import { getMany, type Wanted } from '../store/get-many.ts';
 import { store } from '../store/service.ts';
+import { MAX_TRANSACTION_ACTIONS, packTransactions } from '../store/transactions.ts';
 import { type CapCheck, capChecks, firstFull } from './caps.ts';
 import { isTimeZone, minutesOfDay, quietUntil } from './clock.ts';
 import type {
@@ -596,9 +597,6 @@ async function carryOut(
   }
 }
 
-/** Actions of one transaction at most (DynamoDB's limit). */
-const MAX_ACTIONS = 100;
-
 interface Planned {
   index: number;
   p: Prepared;
@@ -671,23 +669,12 @@ export async function admitMany(
       });
     }
   });
-  const groups: Planned[][] = [];
-  let group: Planned[] = [];
-  let size = 0;
-  for (const w of planned) {
-    if (group.some((g) => g.p.request.customerId === w.p.request.customerId)) {
-      alone.push(w.index);
-      continue;
-    }
-    if (size + w.size > MAX_ACTIONS && group.length > 0) {
-      groups.push(group);
-      group = [];
-      size = 0;
-    }
-    group.push(w);
-    size += w.size;
-  }
-  if (group.length > 0) groups.push(group);
+  const { groups, alone: twice } = packTransactions(
+    planned,
+    (w) => w.size,
+    (w) => w.p.request.customerId,
+  );
+  alone.push(...twice.map((w) => w.index));
   const settle = async (index: number) => {
     try {
       results[index] = fulfilled(await decide(requests[index] as SendRequest, true));
@@ -750,8 +737,8 @@ export async function confirmSentMany(
 ): Promise<void> {
   const now = new Date().toISOString();
   const groups: (typeof confirmations)[] = [];
-  for (let i = 0; i < confirmations.length; i += MAX_ACTIONS)
-    groups.push(confirmations.slice(i, i + MAX_ACTIONS));
+  for (let i = 0; i < confirmations.length; i += MAX_TRANSACTION_ACTIONS)
+    groups.push(confirmations.slice(i, i + MAX_TRANSACTION_ACTIONS));
   await Promise.all(
     groups.map(async (group) => {
       if (group.length === 1) {

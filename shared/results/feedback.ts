@@ -12,6 +12,7 @@ import type { MessageOutcome } from '../store/entities/message-outcome.ts';
 import type { SuppressionReason } from '../store/entities/suppression.ts';
 import { getMany } from '../store/get-many.ts';
 import { store } from '../store/service.ts';
+import { MAX_TRANSACTION_ACTIONS } from '../store/transactions.ts';
 import { applyFeedback, type Feedback, type OutcomeChange, type OutcomeState } from './outcome.ts';
 import { type MessageRef, NONE } from './ref.ts';
 
@@ -180,9 +181,6 @@ export async function recordFeedback(ref: MessageRef, feedback: Feedback): Promi
   throw new Error(`Could not record ${feedback.kind} for a ${ref.channel} message of ${ref.source}`);
 }
 
-/** Actions of one transaction at most (DynamoDB's limit). */
-const MAX_ACTIONS = 100;
-
 /**
  * `recordFeedback` for many messages at once (a send batch's targeted or send results): their outcomes
  * read in one batch, and the writes of many messages in one transaction with their counters added once
@@ -223,7 +221,7 @@ export async function recordFeedbackMany(
     const dimensions = JSON.stringify(dimensionsFor(ref, existing[index]));
     const mine = change.newMetrics.map((m) => `${dimensions}|${m}`);
     const after = new Set([...metrics, ...mine]);
-    if (group.length > 0 && group.length + 1 + after.size > MAX_ACTIONS) {
+    if (group.length > 0 && group.length + 1 + after.size > MAX_TRANSACTION_ACTIONS) {
       groups.push(group);
       group = [];
       metrics = new Set(mine);

@@ -12,6 +12,7 @@ import { newId } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { parseSchedule } from '../platform/schedule.ts';
 import { sqsClient } from '../platform/sqs.ts';
+import { workThroughSteps } from '../platform/steps.ts';
 import { batchPut } from '../store/batch-io.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
@@ -274,9 +275,9 @@ async function scanStep(run: Run, segment: number, startKey?: string) {
 type PageMessage = Extract<ScoringMessage, { kind: 'page' }>;
 
 /**
- * Works through a segment's steps for up to STEPS_BUDGET_MS, then hands the rest on as a new message
- * (a queue hop per step would cost more than the step). The next step is read while this one is
- * written. Each step is still recorded as it completes, so a redelivered message skips those done.
+ * A segment's steps, through workThroughSteps: up to STEPS_BUDGET_MS per message (a queue hop per step
+ * would cost more than the step), the next step read while this one is written, each step recorded as
+ * it completes so a redelivered message skips those done.
  */
 async function page(run: Run, first: PageMessage, settings: ScoringSettings): Promise<void> {
   if (first.pass === 2 && run.status !== 'scoring') {
@@ -284,29 +285,13 @@ async function page(run: Run, first: PageMessage, settings: ScoringSettings): Pr
     if (done) await handOn(run, first, done.next);
     return;
   }
-  const started = Date.now();
-  let message = first;
-  let ahead: ReturnType<typeof scanStep> | undefined;
-  for (;;) {
-    const step = stepOf(message);
-    const done = await stepDone(run.runId, step);
-    let next: string;
-    if (done) {
-      next = done.next;
-      ahead = undefined;
-    } else {
-      const scanned = await (ahead ?? scanStep(run, message.segment, message.startKey));
-      ahead = undefined;
-      if (scanned.next && Date.now() - started < STEPS_BUDGET_MS) {
-        ahead = scanStep(run, message.segment, scanned.next);
-        // Read ahead only; a failure surfaces when the step is taken up.
-        ahead.catch(() => {});
-      }
-      next = await recordStep(run, message, step, scanned, settings);
-    }
-    if (!next || Date.now() - started >= STEPS_BUDGET_MS) return handOn(run, message, next);
-    message = { ...message, page: message.page + 1, startKey: next };
-  }
+  await workThroughSteps(first, {
+    budgetMs: STEPS_BUDGET_MS,
+    done: async (message) => (await stepDone(run.runId, stepOf(message)))?.next,
+    read: (message) => scanStep(run, message.segment, message.startKey),
+    record: (message, scanned) => recordStep(run, message, stepOf(message), scanned, settings),
+    handOn: (message, next) => handOn(run, message, next),
+  });
 }
 
 const stepOf = (message: PageMessage) => `${message.pass}#${pad(message.segment, 4)}#${pad(message.page, 6)}`;

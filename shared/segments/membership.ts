@@ -7,6 +7,7 @@ import { tableNameFromEnv } from '../platform/config.ts';
 import { shardOf } from '../platform/ids.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
+import { packTransactions, type TransactItem } from '../store/transactions.ts';
 
 /**
  * The membership writer: the ONE place a customer enters or leaves a segment. The incremental path,
@@ -259,10 +260,6 @@ async function stamp(segment: SegmentShape, e: Evaluation, state: MembershipStat
   );
 }
 
-type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
-
 interface FlipWrite {
   items: TransactItem[];
   shard: number;
@@ -377,9 +374,6 @@ async function flip(segment: SegmentShape, e: Evaluation, state: MembershipState
   await count(tally, segment.segmentId, write.shard, write.delta);
 }
 
-/** DynamoDB's limit on the items of one transaction. */
-const TRANSACTION_ITEMS = 100;
-
 type Item = { segment: SegmentShape; evaluation: Evaluation; known?: MembershipState | null };
 
 /** A flip the caller's read says is due: the state is known, older than the evaluation, and differs. */
@@ -412,47 +406,39 @@ export async function applyEvaluations(
       tally,
     });
   };
-  // Batches of flips (each a distinct membership: a transaction may not name an item twice), and the rest.
-  const batches: { indexes: number[]; writes: FlipWrite[] }[] = [];
-  const alone: number[] = [];
-  let batch: { indexes: number[]; writes: FlipWrite[]; size: number; keys: Set<string> } | undefined;
-  items.forEach((item, i) => {
-    const key = `${item.evaluation.customerId}#${item.segment.segmentId}`;
-    if (!knownFlip(item) || batch?.keys.has(key)) {
-      alone.push(i);
-      return;
-    }
-    const write = flipWrite(item.segment, item.evaluation, item.known);
-    if (!batch || batch.size + write.items.length > TRANSACTION_ITEMS) {
-      batch = { indexes: [], writes: [], size: 0, keys: new Set() };
-      batches.push(batch);
-    }
-    batch.indexes.push(i);
-    batch.writes.push(write);
-    batch.size += write.items.length;
-    batch.keys.add(key);
-  });
-  const sendBatch = async ({ indexes, writes }: { indexes: number[]; writes: FlipWrite[] }) => {
-    if (indexes.length === 1) return one(indexes[0] as number);
+  // Flips over known states go out in shared transactions (a membership at most once in each).
+  const flips = items.flatMap((item, index) =>
+    knownFlip(item) ? [{ index, write: flipWrite(item.segment, item.evaluation, item.known) }] : [],
+  );
+  const packed = packTransactions(
+    flips,
+    (f) => f.write.items.length,
+    (f) => `${items[f.index]?.evaluation.customerId}#${items[f.index]?.segment.segmentId}`,
+  );
+  const alone = [
+    ...items.flatMap((item, index) => (knownFlip(item) ? [] : [index])),
+    ...packed.alone.map((f) => f.index),
+  ];
+  const sendBatch = async (batch: typeof flips) => {
+    if (batch.length === 1) return one((batch[0] as (typeof flips)[number]).index);
     try {
       await documentClient().send(
-        new TransactWriteCommand({ TransactItems: writes.flatMap((w) => w.items) }),
+        new TransactWriteCommand({ TransactItems: batch.flatMap((f) => f.write.items) }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      await pMap(indexes, one, { concurrency: 4 });
+      await pMap(batch, (f) => one(f.index), { concurrency: 4 });
       return;
     }
-    indexes.forEach((i, n) => {
-      const write = writes[n] as FlipWrite;
-      const item = items[i] as Item;
-      results[i] = item.evaluation.member ? 'entered' : 'exited';
+    for (const { index, write } of batch) {
+      const item = items[index] as Item;
+      results[index] = item.evaluation.member ? 'entered' : 'exited';
       addToTally(tally, item.segment.segmentId, write.shard, write.delta);
-    });
+    }
   };
   try {
     await pMap(
-      [...batches.map((b) => () => sendBatch(b)), ...alone.map((i) => () => one(i))],
+      [...packed.groups.map((b) => () => sendBatch(b)), ...alone.map((i) => () => one(i))],
       (job) => job(),
       { concurrency: options.concurrency ?? 16 },
     );

@@ -11,6 +11,7 @@ import { NotFoundError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { sqsClient } from '../platform/sqs.ts';
+import { workThroughSteps } from '../platform/steps.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
 import { referencedSegments } from './cycles.ts';
@@ -252,11 +253,8 @@ export function decide(
 
 type PageMessage = Extract<SegmentMessage, { kind: 'page' }>;
 
-/** A page's scan, with the time taken before it read anything (its evaluations carry that time). */
-interface ScannedPage {
-  evaluatedAt: number;
-  page: Awaited<ReturnType<typeof scanCustomers>>;
-}
+/** A step's scan, with the time taken before it read anything (its evaluations carry that time). */
+type ScannedPage = Awaited<ReturnType<typeof scanCustomers>> & { evaluatedAt: number };
 
 /** Reads scan pages from the message's start key until a step's worth of items (or the end). */
 async function scanPage(run: Run, message: PageMessage): Promise<ScannedPage> {
@@ -272,44 +270,31 @@ async function scanPage(run: Run, message: PageMessage): Promise<ScannedPage> {
     next = page.next;
     start = next;
   } while (next && scanned < STEP_ITEMS);
-  return { evaluatedAt, page: { customers, next, scanned } };
+  return { evaluatedAt, customers, next, scanned };
 }
 
+const stepOf = (message: PageMessage) => `${pad(message.segment, 4)}#${pad(message.page, 6)}`;
+
 /**
- * Works through a scan segment's pages for up to PAGES_BUDGET_MS, then hands the rest on as a new
- * message (a queue hop per page would cost more than the page). The next page is read while this one's
- * writes go out. Each page is still a step of its own, recorded as it completes, so a redelivered message
- * skips the pages already done.
+ * A scan segment's steps, through workThroughSteps: up to PAGES_BUDGET_MS per message (a queue hop per
+ * step would cost more than the step), the next step read while this one's writes go out, each step
+ * recorded as it completes so a redelivered message skips those done.
  */
 async function page(run: Run, first: PageMessage): Promise<void> {
-  const started = Date.now();
   const plan = await runPlan(run);
   const needs = needsOf([...plan.rules.values()].map((r) => r.dependencies));
-  let message = first;
-  let ahead: Promise<ScannedPage> | undefined;
-  for (;;) {
-    const step = `${pad(message.segment, 4)}#${pad(message.page, 6)}`;
-    const done = await store()
-      .entities.segmentRunStep.get({ runId: run.runId, step })
-      .go({ consistent: true });
-    let next: string;
-    if (done.data) {
-      next = done.data.next;
-      ahead = undefined;
-    } else {
-      const { evaluatedAt, page: scanned } = await (ahead ?? scanPage(run, message));
-      ahead = undefined;
-      const keepGoing = scanned.next !== '' && Date.now() - started < PAGES_BUDGET_MS;
-      if (keepGoing) {
-        ahead = scanPage(run, { ...message, page: message.page + 1, startKey: scanned.next });
-        // Read ahead only; a failure surfaces when the page is taken up.
-        ahead.catch(() => {});
-      }
-      next = await evaluatePage(run, plan, needs, step, scanned, evaluatedAt);
-    }
-    if (!next || Date.now() - started >= PAGES_BUDGET_MS) return handOn(run, message, next);
-    message = { ...message, page: message.page + 1, startKey: next };
-  }
+  await workThroughSteps(first, {
+    budgetMs: PAGES_BUDGET_MS,
+    done: async (message) =>
+      (
+        await store()
+          .entities.segmentRunStep.get({ runId: run.runId, step: stepOf(message) })
+          .go({ consistent: true })
+      ).data?.next,
+    read: (message) => scanPage(run, message),
+    record: (message, scanned) => evaluatePage(run, plan, needs, stepOf(message), scanned),
+    handOn: (message, next) => handOn(run, message, next),
+  });
 }
 
 /** Evaluates one scanned page and records its step; returns where the scan goes on ('' when done). */
@@ -318,10 +303,9 @@ async function evaluatePage(
   plan: Plan,
   needs: ReturnType<typeof needsOf>,
   step: string,
-  scanned: ScannedPage['page'],
-  evaluatedAt: number,
+  scanned: ScannedPage,
 ): Promise<string> {
-  const { customers, next } = scanned;
+  const { customers, next, evaluatedAt } = scanned;
   const subjects = await subjectsOf(customers, needs, await subjectContext(evaluatedAt));
   const decisions = customers.flatMap((c, i) =>
     decide(c.customerId, subjects[i], c.memberships, plan, run, evaluatedAt),

@@ -3,6 +3,7 @@ import pMap from 'p-map';
 import { documentClient } from '../platform/aws.ts';
 import { shardOf } from '../platform/ids.ts';
 import { store } from '../store/service.ts';
+import { packTransactions, type TransactItem } from '../store/transactions.ts';
 import type { Subject } from './subject.ts';
 import type { CompiledRule } from './types.ts';
 
@@ -87,10 +88,6 @@ function isConflict(error: unknown): boolean {
     (n) => n === 'ConditionalCheckFailedException' || n === 'TransactionCanceledException',
   );
 }
-
-type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
 
 /**
  * The writes that record one evaluation's answers over the schedule as read (undefined: none stored):
@@ -205,9 +202,6 @@ export async function dropSchedule(customerId: string): Promise<void> {
   await store().entities.segmentSchedule.delete({ customerId }).go({ response: 'none' });
 }
 
-/** DynamoDB's limit on the items of one transaction. */
-const TRANSACTION_ITEMS = 100;
-
 /**
  * Records the next transitions of the time-dependent rules among `rules` for customers just evaluated
  * at `evaluatedAt` (a recomputation page, a merge survivor), so the sweeper picks them up from then on.
@@ -230,17 +224,14 @@ export async function scheduleSubjects(
 ): Promise<void> {
   const timed = [...rules].filter(([, r]) => r.dependencies.timeDependent);
   if (timed.length === 0) return;
-  const jobs: (() => Promise<void>)[] = [];
-  let batch:
-    | {
-        customers: {
-          customerId: string;
-          updates: Map<string, number | null>;
-          known: StoredSchedule | null;
-        }[];
-        items: TransactItem[];
-      }
-    | undefined;
+  type Planned = {
+    customerId: string;
+    updates: Map<string, number | null>;
+    known: StoredSchedule | null;
+    items: TransactItem[];
+  };
+  const unread: { customerId: string; updates: Map<string, number | null> }[] = [];
+  const planned: Planned[] = [];
   for (const { customerId, subject, schedule } of evaluated) {
     if (!subject) continue;
     const updates = new Map<string, number | null>();
@@ -248,33 +239,39 @@ export async function scheduleSubjects(
       const at = rule.nextTransitionAt(subject, evaluatedAt);
       updates.set(segmentId, at === null ? null : Math.max(at, evaluatedAt + 1));
     }
-    if (schedule === undefined || batch?.customers.some((c) => c.customerId === customerId)) {
-      jobs.push(() => reschedule(customerId, updates, evaluatedAt));
+    if (schedule === undefined) {
+      unread.push({ customerId, updates });
       continue;
     }
     const items = scheduleWrite(customerId, schedule ?? undefined, updates, evaluatedAt);
-    if (!items) continue;
-    if (!batch || batch.items.length + items.length > TRANSACTION_ITEMS) {
-      const current = { customers: [], items: [] } as NonNullable<typeof batch>;
-      batch = current;
-      jobs.push(async () => {
-        if (current.customers.length === 1) {
-          const [only] = current.customers;
-          if (only) await reschedule(only.customerId, only.updates, evaluatedAt, only.known);
-          return;
-        }
-        try {
-          await documentClient().send(new TransactWriteCommand({ TransactItems: current.items }));
-        } catch (error) {
-          if (!isConflict(error)) throw error;
-          await pMap(current.customers, (c) => reschedule(c.customerId, c.updates, evaluatedAt, c.known), {
-            concurrency: 4,
-          });
-        }
-      });
-    }
-    batch.customers.push({ customerId, updates, known: schedule });
-    batch.items.push(...items);
+    if (items) planned.push({ customerId, updates, known: schedule, items });
   }
+  const { groups, alone } = packTransactions(
+    planned,
+    (p) => p.items.length,
+    (p) => p.customerId,
+  );
+  const jobs: (() => Promise<void>)[] = [
+    ...unread.map((u) => () => reschedule(u.customerId, u.updates, evaluatedAt)),
+    // A customer twice in a page: the second goes alone, on a fresh read.
+    ...alone.map((p) => () => reschedule(p.customerId, p.updates, evaluatedAt)),
+    ...groups.map((group) => async () => {
+      if (group.length === 1) {
+        const only = group[0] as Planned;
+        await reschedule(only.customerId, only.updates, evaluatedAt, only.known);
+        return;
+      }
+      try {
+        await documentClient().send(
+          new TransactWriteCommand({ TransactItems: group.flatMap((p) => p.items) }),
+        );
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        await pMap(group, (p) => reschedule(p.customerId, p.updates, evaluatedAt, p.known), {
+          concurrency: 4,
+        });
+      }
+    }),
+  ];
   await pMap(jobs, (job) => job(), { concurrency });
 }

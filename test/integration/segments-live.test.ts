@@ -17,7 +17,7 @@ const { forgetDependencyIndex, sweepMinute } = await import('../../shared/segmen
 const { dueIn, minuteOf, readSchedule, reschedule, scheduleSubjects } = await import(
   '../../shared/segments/transitions.ts'
 );
-const { documentClient } = await import('../../shared/platform/aws.ts');
+const { countingTransactions } = await import('../support/dynamo-calls.ts');
 const { handler } = await import('../../functions/stream/segment-evaluator.ts');
 const { ulid } = await import('ulid');
 
@@ -179,25 +179,6 @@ describe('transition schedules of a recomputation page', () => {
   const changesAt = (at: number) =>
     ({ dependencies: { timeDependent: true }, nextTransitionAt: () => at }) as unknown as CompiledRule;
 
-  /** Runs `act` counting the TransactWriteItems requests sent meanwhile. */
-  async function countingTransactions(act: () => Promise<void>): Promise<number> {
-    let transactions = 0;
-    const name = `count-${unique()}`;
-    documentClient().middlewareStack.add(
-      (next, context) => async (args) => {
-        if (String(context.commandName).startsWith('TransactWrite')) transactions++;
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
-    try {
-      await act();
-      return transactions;
-    } finally {
-      documentClient().middlewareStack.remove(name);
-    }
-  }
-
   it('writes the new schedules of a page together, each with its due item', async () => {
     // Prepare: 30 customers read with no schedule yet.
     const segmentId = `seg-${unique()}`;
@@ -205,7 +186,7 @@ describe('transition schedules of a recomputation page', () => {
     const customers = Array.from({ length: 30 }, () => ulid());
     const evaluatedAt = Date.now();
     // Act
-    const transactions = await countingTransactions(() =>
+    const { transactions } = await countingTransactions(() =>
       scheduleSubjects(
         customers.map((customerId) => ({ customerId, subject: {} as Subject, schedule: null })),
         new Map([[segmentId, changesAt(at)]]),

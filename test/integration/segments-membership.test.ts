@@ -9,25 +9,7 @@ const { applyEvaluation, applyEvaluations, readMembership, segmentsOf } = await 
 );
 const { createSegment, listMembers, segmentSize } = await import('../../shared/segments/service.ts');
 const { ulid } = await import('ulid');
-const { documentClient } = await import('../../shared/platform/aws.ts');
-
-/** Runs `act` counting the TransactWriteItems requests the document client sends meanwhile. */
-async function countingTransactions<T>(act: () => Promise<T>): Promise<{ value: T; transactions: number }> {
-  let transactions = 0;
-  const name = `count-${unique()}`;
-  documentClient().middlewareStack.add(
-    (next, context) => async (args) => {
-      if (String(context.commandName).startsWith('TransactWrite')) transactions++;
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    return { value: await act(), transactions };
-  } finally {
-    documentClient().middlewareStack.remove(name);
-  }
-}
+const { countingTransactions } = await import('../support/dynamo-calls.ts');
 
 const unique = () => randomUUID().slice(0, 8);
 
