@@ -60,6 +60,11 @@ export interface MinimizeResult {
   iterations: number;
   evaluations: number;
   converged: boolean;
+  /**
+   * The search stopped because the best value had stopped improving (see MinimizeOptions.stall) while
+   * the simplex still moved: the objective is flat along a ridge that runs off to infinity.
+   */
+  stalled: boolean;
 }
 
 export interface MinimizeOptions {
@@ -68,6 +73,13 @@ export interface MinimizeOptions {
   maxIterations?: number;
   /** Initial step along each axis. */
   step?: number;
+  /**
+   * Also stop when the best value improved by less than `tolerance` (absolute, plus relative to the
+   * best) over the last `window` iterations. A likelihood whose supremum lies at infinity (two
+   * parameters growing together with their ratio fixed) has no minimum for the simplex to shrink onto:
+   * the search crawls along the ridge, each step gaining less, until maxIterations. Off by default.
+   */
+  stall?: { window: number; tolerance: number };
 }
 
 /**
@@ -84,9 +96,19 @@ export function nelderMead(
 ): MinimizeResult {
   const tolerance = options.tolerance ?? 1e-10;
   const maxIterations = options.maxIterations ?? 5000;
-  let result = nelderMeadOnce(f, start, tolerance, maxIterations, options.step ?? 0.5, 0, 0);
-  result = nelderMeadOnce(f, result.x, tolerance, maxIterations, 0.1, result.iterations, result.evaluations);
-  return result;
+  const first = nelderMeadOnce(f, start, tolerance, maxIterations, options.step ?? 0.5, options.stall, 0, 0);
+  // A stalled search is on a ridge: restarting would crawl along it again.
+  if (first.stalled) return first;
+  return nelderMeadOnce(
+    f,
+    first.x,
+    tolerance,
+    maxIterations,
+    0.1,
+    options.stall,
+    first.iterations,
+    first.evaluations,
+  );
 }
 
 function nelderMeadOnce(
@@ -95,6 +117,7 @@ function nelderMeadOnce(
   tolerance: number,
   maxIterations: number,
   step: number,
+  stall: MinimizeOptions['stall'],
   iterationsSoFar: number,
   evaluationsSoFar: number,
 ): MinimizeResult {
@@ -118,6 +141,8 @@ function nelderMeadOnce(
   const at = (i: number) => simplex[i] as { x: number[]; v: number };
   let iterations = 0;
   let converged = false;
+  let stalled = false;
+  let windowStart = Number.POSITIVE_INFINITY;
   for (; iterations < maxIterations; iterations++) {
     simplex.sort((p, q) => p.v - q.v);
     const best = at(0);
@@ -125,6 +150,13 @@ function nelderMeadOnce(
     if (Math.abs(worst.v - best.v) <= tolerance * (1 + Math.abs(best.v))) {
       converged = true;
       break;
+    }
+    if (stall && iterations % stall.window === 0) {
+      if (windowStart - best.v <= stall.tolerance * (1 + Math.abs(best.v))) {
+        stalled = true;
+        break;
+      }
+      windowStart = best.v;
     }
     const centroid = new Array<number>(n).fill(0);
     for (let i = 0; i < n; i++)
@@ -161,6 +193,7 @@ function nelderMeadOnce(
     iterations: iterationsSoFar + iterations,
     evaluations,
     converged,
+    stalled,
   };
 }
 

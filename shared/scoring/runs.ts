@@ -333,9 +333,25 @@ async function handOn(run: Run, message: PageMessage, next: string) {
   const now = await readRun(run.runId);
   if (!now) return;
   if (message.pass === 1 && now.status === 'measuring' && now.measuredSegments >= now.segments) {
-    await send([{ kind: 'settle', runId: run.runId }]);
+    if (await claimSettle(run.runId, stepOf(message))) await send([{ kind: 'settle', runId: run.runId }]);
   } else if (message.pass === 2 && now.status === 'scoring' && now.scoredSegments >= now.segments) {
     await finish(now);
+  }
+}
+
+/** Whether this last pass-1 step is the one to send the settle message (see ScoringRun.settleBy). */
+export async function claimSettle(runId: string, step: string): Promise<boolean> {
+  try {
+    await store()
+      .entities.scoringRun.patch({ runId })
+      .set({ settleBy: step })
+      .where((attr, op) => `${op.notExists(attr.settleBy)} OR ${op.eq(attr.settleBy, step)}`)
+      .go({ response: 'none' });
+    return true;
+  } catch (error) {
+    if ((error as { cause?: { name?: string } }).cause?.name === 'ConditionalCheckFailedException')
+      return false;
+    throw error;
   }
 }
 

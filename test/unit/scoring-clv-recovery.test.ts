@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectedPurchases, fitBgNbd, fitGammaGamma, probabilityAlive } from '../../shared/scoring/clv.ts';
+import {
+  bgNbdLikelihood,
+  expectedPurchases,
+  fitBgNbd,
+  fitGammaGamma,
+  probabilityAlive,
+} from '../../shared/scoring/clv.ts';
+import { nelderMead } from '../../shared/scoring/numeric.ts';
 import { simulateCustomers } from '../../shared/scoring/simulate.ts';
 
 /**
@@ -55,6 +62,43 @@ describe('CLV parameter recovery on simulated customers', () => {
         expect(se / SPEND[key], key).toBeLessThan(0.25);
         expect(Math.abs(fit.params[key] - SPEND[key]) / se, key).toBeLessThan(4);
       }
+    },
+    FIT_TIMEOUT_MS,
+  );
+});
+
+describe('BG/NBD on a base without dropout', () => {
+  // Prepare: nobody drops out (p ~ Beta(0.001, 1e6)), so the likelihood's supremum lies at a -> 0 with
+  // b large, where no search can converge. Seed 1 is a base where the fit ends on that ridge.
+  const base = simulateCustomers({ r: 0.6, alpha: 2, a: 0.001, b: 1e6 }, null, {
+    customers: 1000,
+    seed: 1,
+    observed: { min: 26, max: 78 },
+  });
+
+  it(
+    'stops on the ridge early and loses nothing against a search run to its iteration limit',
+    () => {
+      // Act
+      const fit = fitBgNbd(base);
+      const longer = nelderMead(
+        (v) => {
+          const [r = 0, alpha = 0, a = 0, b = 0] = v.map(Math.exp);
+          return -bgNbdLikelihood(base, { r, alpha, a, b }) / base.length;
+        },
+        [0, 0, 0, 0],
+        { tolerance: 1e-12, maxIterations: 1000 },
+      );
+      // Assess: stopped by the stall rule well before the longer search, which never converges either,
+      // and the longer search finds no better likelihood (to 1e-9 relative).
+      expect(fit.stalled).toBe(true);
+      expect(fit.converged).toBe(false);
+      expect(fit.iterations).toBeLessThan(longer.iterations);
+      expect(longer.converged).toBe(false);
+      const best = -longer.value * base.length;
+      expect(best - fit.logLikelihood).toBeLessThanOrEqual(1e-9 * Math.abs(best));
+      // The dropout probability it implies is what the data say: about none.
+      expect(fit.params.a / (fit.params.a + fit.params.b)).toBeLessThan(1e-6);
     },
     FIT_TIMEOUT_MS,
   );

@@ -26,6 +26,12 @@ export const ScoringRun = new Entity({
     population: { type: 'any' },
     /** BG/NBD and Gamma-Gamma fitted by this run, with when and on how many customers; absent when too few. */
     model: { type: 'any' },
+    /**
+     * The pass-1 step that sent the settle message, set once: segments that finish together would each
+     * send one, and each settle fits the model (CPU seconds on a large base). The same step, redelivered,
+     * sends it again, so a crash between the claim and the send loses nothing.
+     */
+    settleBy: { type: 'string' },
     error: { type: 'string' },
     expiresAt: { type: 'number', required: true },
   },
