@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { envNames, type FunctionName, functionEntries, queues } from '../functions/manifest.ts';
+import { bundleAliases, esmRequireBanner, sdkExternal } from '../infra/bundling.ts';
 import { parseOptions, UsageError } from './support/args.ts';
 import { fixed, resultLine, table } from './support/report.ts';
 import { quantile } from './support/stats.ts';
@@ -43,25 +44,21 @@ const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 /**
  * Mirrors the bundling of infra/constructs/functions.ts (NodejsFunction with the local esbuild): ESM for
- * Node 24, minified, names kept, module fields first, the AWS SDK external (left to the runtime), and the
- * banner that gives ESM output a `require` for the dependencies that still call it.
+ * Node 24, minified (names not kept), module fields first, the AWS SDK external (left to the runtime), the
+ * banner that gives ESM output a `require`, and the aliases (infra/bundling.ts) the deployed bundles use.
  */
-const sdkExternal = '@aws-sdk/*';
-
-const esmRequireBanner =
-  "import { createRequire as __cohortCreateRequire } from 'node:module'; const require = __cohortCreateRequire(import.meta.url);";
-
 function bundleOptions(sourceMaps: boolean): BuildOptions {
   return {
     bundle: true,
     minify: true,
-    keepNames: true,
+    keepNames: false,
     platform: 'node',
     format: 'esm',
     target: 'node24',
     mainFields: ['module', 'main'],
     external: [sdkExternal],
     banner: { js: esmRequireBanner },
+    alias: bundleAliases,
     tsconfig: join(repoRoot, 'tsconfig.json'),
     sourcemap: sourceMaps ? 'external' : false,
     sourcesContent: false,

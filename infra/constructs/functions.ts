@@ -19,6 +19,7 @@ import {
   type QueueName,
   type TableAccess,
 } from '../../functions/manifest.ts';
+import { bundleAliases, esmRequireBanner, sdkExternal } from '../bundling.ts';
 import { channelEnvironment, type StageSettings } from '../stages.ts';
 import { defaultFunctionTimeout, defaultLogGroupProps } from './defaults.ts';
 import type { Messaging } from './messaging.ts';
@@ -27,14 +28,6 @@ import type { Queues } from './queues.ts';
 
 /** The repository root: manifest entries are relative to it, and it holds the lock file esbuild resolves from. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * The functions are ESM (package.json says "type": "module"), but some bundled dependencies still call
- * `require` (ElectroDB requires the AWS SDK, which is left to the runtime); esbuild's ESM output has no
- * `require`, so the banner provides one.
- */
-const esmRequireBanner =
-  "import { createRequire as __cohortCreateRequire } from 'node:module'; const require = __cohortCreateRequire(import.meta.url);";
 
 export interface CohortFunctionProps {
   name: string;
@@ -104,11 +97,15 @@ export class CohortFunction extends Construct {
         // Prefer the ESM builds of dependencies so tree shaking works on them.
         mainFields: ['module', 'main'],
         banner: esmRequireBanner,
+        // ElectroDB's model validation (jsonschema) runs in the tests, not at every cold start.
+        esbuildArgs: Object.fromEntries(
+          Object.entries(bundleAliases).map(([pkg, file]) => [`--alias:${pkg}`, file]),
+        ),
         target: 'node24',
         minify: true,
-        // Error classes are named and their names show up in logs and problem details; minification
-        // must not rename them.
-        keepNames: true,
+        // No keepNames: it cost 15 KB and a call per function and class at init. The error classes set
+        // their names as literals (shared/platform/errors.ts), so logs still name them.
+        keepNames: false,
         sourceMap: true,
         sourceMapMode: nodejs.SourceMapMode.DEFAULT,
         // Line numbers are what the traces need; embedding the sources would double the bundle.
@@ -118,7 +115,7 @@ export class CohortFunction extends Construct {
         // function's code and of its module init. The price: the SDK version that runs is the runtime's, not
         // the one the lock pins and the tests use. This is NodejsFunction's default for Node 24, spelled out
         // because bench/cold-start.ts mirrors it.
-        externalModules: ['@aws-sdk/*'],
+        externalModules: [sdkExternal],
         tsconfig: path.join(repoRoot, 'tsconfig.json'),
         // Bundle sizes are in cdk.out; a synth of every function should print problems, not a table each.
         logLevel: nodejs.LogLevel.WARNING,

@@ -35,6 +35,7 @@ export type LinkProblem = 'malformed' | 'bad_signature' | 'expired' | 'wrong_pur
 
 /** A link that cannot be used; `problem` picks the page or problem shown (expired is 410, the rest 400). */
 export class InvalidLinkError extends DomainError {
+  override name = 'InvalidLinkError';
   readonly status: number;
   readonly title: string;
   constructor(readonly problem: LinkProblem) {

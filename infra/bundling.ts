@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * What every function bundle shares, in one place for the CDK app (infra/constructs/functions.ts,
+ * NodejsFunction with the local esbuild) and bench/cold-start.ts, which must bundle exactly as deployed.
+ */
+
+/** The AWS SDK v3 is left to the nodejs24.x runtime, which ships it (see functions.ts). */
+export const sdkExternal = '@aws-sdk/*';
+
+/**
+ * The functions are ESM (package.json says "type": "module"), but some bundled dependencies still call
+ * `require` (ElectroDB requires the AWS SDK, which is left to the runtime); esbuild's ESM output has no
+ * `require`, so the banner provides one.
+ */
+export const esmRequireBanner =
+  "import { createRequire as __cohortCreateRequire } from 'node:module'; const require = __cohortCreateRequire(import.meta.url);";
+
+/**
+ * Packages replaced in bundles: `jsonschema`, which ElectroDB uses only to validate entity models at
+ * construction, by a validator that accepts them (see the file). The check moves from every cold start
+ * (about 110 ms of a customers function's 260 ms init) to the tests, which use the real package.
+ */
+export const bundleAliases: Record<string, string> = {
+  jsonschema: fileURLToPath(new URL('./bundling/jsonschema-accept-all.cjs', import.meta.url)),
+};
