@@ -908,14 +908,4 @@ export function functionEntries(): [FunctionName, FunctionSpec][] {
   return Object.entries(functions) as [FunctionName, FunctionSpec][];
 }
 
-/** Environment variables a function receives for the resources it declares. One place for the names. */
-export const envNames = {
-  table: 'TABLE_NAME',
-  bus: 'EVENT_BUS_NAME',
-  bucket: 'FILES_BUCKET',
-  sesConfigurationSet: 'SES_CONFIGURATION_SET',
-  pinpointApp: 'PINPOINT_APP_ID',
-  linkSecretArn: 'LINK_SECRET_ARN',
-  // Queue names may hold dashes (import-rows); environment variable names may not.
-  queueUrl: (queue: QueueName) => `QUEUE_URL_${queue.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
-} as const;
+export { envNames } from './env-names.ts';

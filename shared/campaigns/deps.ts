@@ -1,4 +1,4 @@
-import { envNames } from '../../functions/manifest.ts';
+import { envNames } from '../../functions/env-names.ts';
 import { channelAdapters } from '../channels/index.ts';
 import type { GateAnswer, SendRequest, SendTicket } from '../delivery/contract.ts';
 import {

@@ -31,6 +31,7 @@ import { countSms } from '../templates/sms.ts';
 import { chooseVariant, inHoldout } from './audience.ts';
 import type { SendGate } from './deps.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { completeCampaignRun } from './service.ts';
 
 /**
  * The fan-out: a planner lists the members of each include segment, shard by shard and page by page,
@@ -352,7 +353,6 @@ export async function finishIfDone(campaignId: string, runId: string): Promise<b
     if (isConditionFailure(error)) return false;
     throw error;
   }
-  const { completeCampaignRun } = await import('./service.ts');
   await completeCampaignRun(campaignId, runId);
   return true;
 }

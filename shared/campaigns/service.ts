@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { CampaignPlanMessage } from '../../events/schemas/index.ts';
-import { envNames } from '../../functions/manifest.ts';
+import { envNames } from '../../functions/env-names.ts';
 import { config, queueUrl } from '../platform/config.ts';
 import {
   ConflictError,
@@ -16,6 +16,7 @@ import { sqsClient } from '../platform/sqs.ts';
 import { zodIssuesToFieldErrors } from '../platform/validation.ts';
 import type { CampaignStatus } from '../store/entities/campaign.ts';
 import { store } from '../store/service.ts';
+import { dryRun } from './dry-run.ts';
 import { type CampaignItem, cancelRun, runTotals } from './pipeline.ts';
 import {
   type CampaignAction,
@@ -24,6 +25,7 @@ import {
   type CampaignSchedule,
   campaignCreateSchema,
 } from './schema.ts';
+import { testSend } from './test-send.ts';
 
 /**
  * The campaign lifecycle:
@@ -369,7 +371,6 @@ export async function actOn(
   const before = await readCampaign(campaignId);
   checkVersion(before, version);
   if (action === 'dry-run') {
-    const { dryRun } = await import('./dry-run.ts');
     return { campaign: toView(before), result: await dryRun(before, body.sample) };
   }
   if (action === 'test-send') {
@@ -382,7 +383,6 @@ export async function actOn(
         'the campaign lists no test recipients; add them to the draft',
       );
     }
-    const { testSend } = await import('./test-send.ts');
     const result = await testSend(before);
     const now = new Date().toISOString();
     await store()

@@ -4,7 +4,7 @@ import type { Frequency } from '../store/entities/contact-preferences.ts';
 import type { SuppressionReason } from '../store/entities/suppression.ts';
 import { store } from '../store/service.ts';
 import { readFrequency } from './service.ts';
-import { allRead, normalizeAddress, suppressionsOf } from './suppression.ts';
+import { allRead, normalizeNonPhoneAddress, suppressionsOf } from './suppression.ts';
 import { topicsByName } from './topics.ts';
 
 /**
@@ -190,7 +190,7 @@ function channelAddresses(question: GateQuestions, customer: CustomerItem): (str
     if (channel === 'email') return customer.email;
     if (channel === 'sms') return customer.phone;
     const given = question.addresses?.[channel];
-    return given && normalizeAddress(channel, given, `addresses.${channel}`);
+    return given && normalizeNonPhoneAddress(channel, given, `addresses.${channel}`);
   });
 }
 

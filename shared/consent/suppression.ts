@@ -20,13 +20,25 @@ const KEPT_AFTER_ERASURE: ReadonlySet<SuppressionReason> = new Set(['hard_bounce
 
 /** The same address written the way the profile stores it: lower-cased email, E.164 phone. */
 export function normalizeAddress(channel: Channel, raw: string, path = 'path.address'): string {
+  if (channel === 'sms') return normalizePhone(raw.trim(), config().DEFAULT_PHONE_REGION, path);
+  return normalizeNonPhoneAddress(channel, raw, path);
+}
+
+/**
+ * normalizeAddress for every channel but SMS. The send path calls this one (its SMS addresses are the
+ * profile's, stored in E.164 already), so its bundles do without the phone metadata (190 KB).
+ */
+export function normalizeNonPhoneAddress(
+  channel: Exclude<Channel, 'sms'>,
+  raw: string,
+  path = 'path.address',
+): string {
   const value = raw.trim();
   if (channel === 'email') {
     const parsed = emailInput.safeParse(value);
     if (!parsed.success) throw ValidationError.field(path, 'must be a valid email address');
     return parsed.data;
   }
-  if (channel === 'sms') return normalizePhone(value, config().DEFAULT_PHONE_REGION, path);
   if (channel === 'webhook') {
     let url: URL | undefined;
     try {
@@ -125,13 +137,27 @@ export async function getSuppression(channel: Channel, rawAddress: string) {
   return toView(item);
 }
 
+type SuppressionInput = { reason: SuppressionReason; source: string; detail?: string | undefined };
+
 /** Adds or updates an entry; the first createdAt is kept, so a repeated bounce does not reset history. */
-export async function putSuppression(
-  channel: Channel,
-  rawAddress: string,
-  input: { reason: SuppressionReason; source: string; detail?: string | undefined },
-) {
-  const address = normalizeAddress(channel, rawAddress);
+export async function putSuppression(channel: Channel, rawAddress: string, input: SuppressionInput) {
+  return recordSuppression(channel, normalizeAddress(channel, rawAddress), input);
+}
+
+/**
+ * putSuppression for an address a provider reports back: one Cohort sent to, so already in the stored
+ * form. A phone is checked as E.164 rather than parsed again, which keeps the phone metadata (190 KB)
+ * out of the send and feedback bundles. Throws a ValidationError for an address that is not.
+ */
+export async function suppressReported(channel: Channel, address: string, input: SuppressionInput) {
+  if (channel === 'sms' && !/^\+[1-9]\d{6,14}$/.test(address)) {
+    throw ValidationError.field('address', 'is not an E.164 phone number');
+  }
+  const stored = channel === 'sms' ? address : normalizeNonPhoneAddress(channel, address);
+  return recordSuppression(channel, stored, input);
+}
+
+async function recordSuppression(channel: Channel, address: string, input: SuppressionInput) {
   const s = store().entities.suppression;
   const existing = await s.get({ channel, address }).go({ consistent: true });
   const item: SuppressionItem = {

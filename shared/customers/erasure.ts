@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions } from 'electrodb';
-import { envNames } from '../../functions/manifest.ts';
+import { envNames } from '../../functions/env-names.ts';
 import { consentItemKeys } from '../consent/erasure.ts';
 import { suppressionChangesOnErasure } from '../consent/suppression.ts';
 import { deleteRejectsMentioning } from '../imports/rejects.ts';

@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand, type QueryCommandInput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions, type EntityItem } from 'electrodb';
-import { envNames } from '../../functions/manifest.ts';
+import { envNames } from '../../functions/env-names.ts';
 import { documentClient } from '../platform/aws.ts';
 import { queueUrl, tableNameFromEnv } from '../platform/config.ts';
 import {

@@ -1,15 +1,18 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/core';
 import { type FieldError, ValidationError } from '../platform/errors.ts';
+import { phoneMetadata } from './phone-metadata.ts';
 
 /**
  * Phone numbers become E.164. A number written without a country code is read in the stage's default
  * region (e.g. CN), so "138 0013 8000" and "+86 138-0013-8000" are the same identity.
  */
 export function normalizePhone(raw: string, defaultRegion: string, path = 'phone'): string {
-  const parsed = parsePhoneNumberFromString(raw, {
-    defaultCountry: defaultRegion as CountryCode,
-    extract: false,
-  });
+  // libphonenumber-js's "max" metadata (validation by number type), less display formats: see phone-metadata.gen.ts.
+  const parsed = parsePhoneNumberFromString(
+    raw,
+    { defaultCountry: defaultRegion as CountryCode, extract: false },
+    phoneMetadata,
+  );
   if (!parsed?.isValid()) {
     throw ValidationError.field(
       path,

@@ -11,7 +11,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EntityItem } from 'electrodb';
 import type { ExportMessage } from '../../events/schemas/index.ts';
-import { envNames } from '../../functions/manifest.ts';
+import { envNames } from '../../functions/env-names.ts';
 import { declaredAttributes } from '../customers/attributes.ts';
 import { listCustomers } from '../customers/list.ts';
 import { type Actor, getCustomer, identitiesOf } from '../customers/service.ts';

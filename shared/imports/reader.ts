@@ -3,7 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { parse } from 'csv-parse/sync';
 import type { ImportChunkMessage } from '../../events/schemas/index.ts';
-import { envNames } from '../../functions/manifest.ts';
+import { envNames } from '../../functions/env-names.ts';
 import { filesBucketFromEnv, queueUrl } from '../platform/config.ts';
 import { log } from '../platform/log.ts';
 import { s3Client } from '../platform/s3.ts';

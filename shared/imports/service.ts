@@ -1,7 +1,7 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { EntityItem } from 'electrodb';
-import { envNames } from '../../functions/manifest.ts';
+import { envNames } from '../../functions/env-names.ts';
 import type { Actor } from '../customers/service.ts';
 import { filesBucketFromEnv, queueUrl } from '../platform/config.ts';
 import { withClientCursor } from '../platform/cursor.ts';

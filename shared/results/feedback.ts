@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { EntityItem } from 'electrodb';
 import type { SendResult } from '../channels/types.ts';
-import { putSuppression } from '../consent/suppression.ts';
+import { suppressReported } from '../consent/suppression.ts';
 import { documentClient } from '../platform/aws.ts';
 import { backoff } from '../platform/backoff.ts';
 import { tableNameFromEnv } from '../platform/config.ts';
@@ -280,7 +280,7 @@ export async function suppressFromFeedback(
   reference: string,
 ): Promise<void> {
   try {
-    await putSuppression(channel, address, { reason, source, detail: reference });
+    await suppressReported(channel, address, { reason, source, detail: reference });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     log.warn('feedback names an address the suppression list cannot hold', { channel, reason, reference });

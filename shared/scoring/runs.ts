@@ -2,7 +2,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions } from 'electrodb';
 import type { ScoringMessage } from '../../events/schemas/index.ts';
-import { envNames } from '../../functions/manifest.ts';
+import { envNames } from '../../functions/env-names.ts';
 import { type BusEvent, publish } from '../events/bus.ts';
 import { documentClient } from '../platform/aws.ts';
 import { backoff } from '../platform/backoff.ts';

@@ -3,7 +3,7 @@ import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-
 import { createConversions } from 'electrodb';
 import pMap from 'p-map';
 import type { SegmentMessage } from '../../events/schemas/index.ts';
-import { envNames } from '../../functions/manifest.ts';
+import { envNames } from '../../functions/env-names.ts';
 import { documentClient } from '../platform/aws.ts';
 import { backoff } from '../platform/backoff.ts';
 import { queueUrl, tableNameFromEnv } from '../platform/config.ts';

@@ -1,7 +1,7 @@
 import type { EntityItem } from 'electrodb';
 import { topicsByName } from '../consent/topics.ts';
 import { declaredAttributes } from '../customers/attributes.ts';
-import type { Actor } from '../customers/service.ts';
+import { type Actor, getCustomer } from '../customers/service.ts';
 import { withClientCursor } from '../platform/cursor.ts';
 import {
   ConflictError,
@@ -212,7 +212,6 @@ export async function renderForCustomer(
   input: TemplateRenderInput,
 ): Promise<RenderPreview> {
   const template = await getTemplate(templateId);
-  const { getCustomer } = await import('../customers/service.ts');
   const customer = await getCustomer(input.customerId).catch((error: unknown) => {
     // The customer is named in the body, so a missing one is the body's problem, not the URL's.
     if (error instanceof NotFoundError) throw UnprocessableError.field('customerId', 'is not a customer');

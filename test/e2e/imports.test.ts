@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { encodeGb18030 } from '../../shared/imports/encoding.ts';
 import { call } from '../support/api.ts';
+import { encodeGb18030 } from '../support/gb18030.ts';
 import { rejectsOf, runImport } from '../support/imports.ts';
 import { scanAll, scanAllButBackground } from '../support/table.ts';
 

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeRecord,
-  detectEncoding,
-  EncodingError,
-  encodeGb18030,
-  UTF8_BOM,
-} from '../../shared/imports/encoding.ts';
+import { decodeRecord, detectEncoding, EncodingError, UTF8_BOM } from '../../shared/imports/encoding.ts';
 import { RecordFramer } from '../../shared/imports/framing.ts';
 import {
   readDate,
@@ -14,6 +8,7 @@ import {
   rowToInput,
   targetProblem,
 } from '../../shared/imports/mapping.ts';
+import { encodeGb18030 } from '../support/gb18030.ts';
 
 function frame(text: string | Buffer, pieces = 3, maxRecordBytes = 1000) {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
@@ -59,6 +54,19 @@ describe('encoding detection', () => {
     // Act / Assess
     expect(detectEncoding(cut, 'auto', false)).toBe('utf-8');
     expect(() => decodeRecord(Buffer.from([0x61, 0xe7, 0x62]), 'utf-8')).toThrow(/not valid UTF-8/);
+  });
+
+  it('does the same for GB18030: a cut two-byte character at the end passes, a bad one in a record fails', () => {
+    // Prepare: 王芳 in GB18030, the last byte cut off; a lead byte followed by a byte no trail can be.
+    const gbk = encodeGb18030('姓名\n王芳');
+    const cut = gbk.subarray(0, gbk.length - 1);
+    const bad = Buffer.from([0xcd, 0xf5, 0x81, 0x7f]);
+
+    // Act / Assess
+    expect(detectEncoding(cut, 'gb18030', false)).toBe('gb18030');
+    expect(() => detectEncoding(cut, 'gb18030', true)).toThrow(/not valid gb18030/);
+    expect(decodeRecord(gbk.subarray(0, 4), 'gb18030')).toBe('姓名');
+    expect(() => decodeRecord(bad, 'gb18030')).toThrow(/not valid GB18030/);
   });
 });
 

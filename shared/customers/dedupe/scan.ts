@@ -3,7 +3,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions } from 'electrodb';
 import type { DedupeMessage } from '../../../events/schemas/index.ts';
-import { envNames } from '../../../functions/manifest.ts';
+import { envNames } from '../../../functions/env-names.ts';
 import { documentClient } from '../../platform/aws.ts';
 import { backoff } from '../../platform/backoff.ts';
 import { queueUrl, tableNameFromEnv } from '../../platform/config.ts';
