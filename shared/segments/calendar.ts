@@ -1,4 +1,4 @@
-import { Lunar, LunarMonth, LunarYear, Solar } from 'lunar-javascript';
+import { dayOfLunar, END_DAY, FIRST_DAY, LAST_YEAR, leapMonthOf, lunarOfDay, monthLength } from './lunar.ts';
 
 /**
  * Calendar days in a customer's time zone, fast: evaluating a million customers asks "what day is it
@@ -143,13 +143,14 @@ function monthDay(date: string): [number, number] | undefined {
 
 const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
-const untilCache = new Map<string, number>();
+const untilCache = new Map<string, number | undefined>();
 
 /**
  * Days from `today` to the next anniversary (0 when it is today) of a date, in the Gregorian or the
  * Chinese lunar calendar. A 29 February anniversary falls on 28 February in common years; a lunar day 30
  * on the last day of a 29-day month; a birthday in a leap month on the ordinary month of that number in
- * years without that leap month.
+ * years without that leap month. Undefined when the date names no month and day, and for a lunar date
+ * outside the lunar table (see lunarUntil).
  */
 export function daysToAnniversary(
   date: string,
@@ -161,7 +162,7 @@ export function daysToAnniversary(
   if (!md) return undefined;
   const key = `${calendar}|${md[0]}|${md[1]}|${leapMonth ? 1 : 0}|${today}`;
   let until = untilCache.get(key);
-  if (until === undefined) {
+  if (until === undefined && !untilCache.has(key)) {
     until =
       calendar === 'lunar' ? lunarUntil(md[0], md[1], leapMonth, today) : gregorianUntil(md[0], md[1], today);
     if (untilCache.size > 200_000) untilCache.clear();
@@ -180,20 +181,24 @@ function gregorianUntil(month: number, day: number, today: number): number {
   return 366; // unreachable: next year's anniversary is always ahead
 }
 
-function lunarUntil(month: number, day: number, leap: boolean, today: number): number {
-  const t = new Date(today * DAY_MS);
-  const lunarYear = Solar.fromYmd(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate())
-    .getLunar()
-    .getYear();
-  let best = Number.POSITIVE_INFINITY;
-  for (const y of [lunarYear - 1, lunarYear, lunarYear + 1]) {
-    const m = leap && LunarYear.fromYear(y).getLeapMonth() === month ? -month : month;
-    const length = LunarMonth.fromYm(y, m)?.getDayCount() ?? 29;
-    const solar = Lunar.fromYmd(y, m, Math.min(day, length)).getSolar();
-    const at = Math.floor(Date.UTC(solar.getYear(), solar.getMonth() - 1, solar.getDay()) / DAY_MS);
-    if (at >= today && at - today < best) best = at - today;
+/**
+ * Days to the next lunar anniversary, from the generated table (lunar.ts). It is this lunar year's if
+ * still ahead, else next year's; last year's lies before this year's new year, so before today.
+ * Undefined when today or that anniversary falls outside the table (today before 1900-01-31, or an
+ * anniversary after lunar year 2100, which ends on 2101-01-28): segment rules then find no anniversary,
+ * as for a birthday without a date, rather than a wrong one. Undefined too for a month outside 1-12 or
+ * a day 0, which no lunar date has (the profile schema accepts neither).
+ */
+function lunarUntil(month: number, day: number, leap: boolean, today: number): number | undefined {
+  if (month < 1 || month > 12 || day < 1 || today < FIRST_DAY || today >= END_DAY) return undefined;
+  const year = lunarOfDay(today).year;
+  for (const y of [year, year + 1]) {
+    if (y > LAST_YEAR) return undefined;
+    const inLeap = leap && leapMonthOf(y) === month;
+    const at = dayOfLunar(y, month, Math.min(day, monthLength(y, month, inLeap)), inLeap);
+    if (at >= today) return at - today;
   }
-  return best;
+  return undefined; // unreachable: next year's anniversary is always ahead
 }
 
 /** FNV-1a over the UTF-16 code units of `salt:id`, into 0..99: the same customer, the same bucket. */

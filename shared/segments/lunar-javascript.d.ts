@@ -1,4 +1,5 @@
-// The package ships no types; these are the few calls the segment calendar makes.
+// The package ships no types; these are the few calls the reference evaluator (reference.ts), the lunar
+// table's generator (lunar-table.gen.ts) and its test make.
 declare module 'lunar-javascript' {
   interface LunarDate {
     getYear(): number;
@@ -15,6 +16,8 @@ declare module 'lunar-javascript' {
   }
   export const Solar: { fromYmd(y: number, m: number, d: number): SolarDate };
   export const Lunar: { fromYmd(y: number, m: number, d: number): LunarDate };
-  export const LunarMonth: { fromYm(y: number, m: number): { getDayCount(): number } | null };
+  export const LunarMonth: {
+    fromYm(y: number, m: number): { getDayCount(): number; getFirstJulianDay(): number } | null;
+  };
   export const LunarYear: { fromYear(y: number): { getLeapMonth(): number } };
 }
