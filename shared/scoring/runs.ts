@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createConversions } from 'electrodb';
+import pMap from 'p-map';
 import type { ScoringMessage } from '../../events/schemas/index.ts';
 import { envNames } from '../../functions/env-names.ts';
 import { type BusEvent, publish } from '../events/bus.ts';
@@ -474,7 +475,10 @@ async function scorePage(run: Run, rows: AggregateRow[], settings: ScoringSettin
   );
   const refused = failed.reduce((n, f) => n + f.length, 0);
   if (refused > 0) throw new Error(`The bus refused ${refused} scoring events`);
-  await Promise.all([batchPut(documentClient(), tableNameFromEnv(), history), inParallel(writes, 32)]);
+  await Promise.all([
+    batchPut(documentClient(), tableNameFromEnv(), history),
+    pMap(writes, (write) => write(), { concurrency: 32 }),
+  ]);
   return { counts, changed };
 }
 
@@ -524,18 +528,6 @@ async function writeScores(customerId: string, scores: CustomerScores, previous:
 function ignoreConditionFailure(error: unknown): void {
   // The customer was erased or merged away while the run scored them: nothing to project onto.
   if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-}
-
-async function inParallel(work: (() => Promise<void>)[], width: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, work.length) }, async () => {
-      while (next < work.length) {
-        const job = work[next++];
-        if (job) await job();
-      }
-    }),
-  );
 }
 
 /** Sums the pages' counts into one snapshot per dimension for the run's day, and completes the run. */
