@@ -59,6 +59,8 @@ export const DEFAULT_SEGMENTS = 4;
 const PAGE_ITEMS = 1000;
 /** Rows one step covers (a few scan pages): fewer, larger steps mean fewer transactions on the run item. */
 const STEP_ROWS = 5000;
+/** Above this share of changed rows, pass-2 steps shrink to one page (see stepRows). */
+const SMALL_CHANGE_SHARE = 0.05;
 /** How long one message works through steps before handing the rest on (the worker's timeout is 120 s). */
 const STEPS_BUDGET_MS = 30_000;
 const RETENTION_SECONDS = 90 * 86_400;
@@ -262,14 +264,14 @@ async function scanPage(run: Run, segment: number, startKey?: string) {
 }
 
 /** Scan pages from `startKey` until a step's worth of rows (or the end of the segment). */
-async function scanStep(run: Run, segment: number, startKey?: string) {
+async function scanStep(run: Run, segment: number, startKey: string | undefined, limit: number) {
   const rows: AggregateRow[] = [];
   let next = startKey ?? '';
   do {
     const page = await scanPage(run, segment, next || undefined);
     rows.push(...page.rows);
     next = page.next;
-  } while (next && rows.length < STEP_ROWS);
+  } while (next && rows.length < limit);
   return { rows, next };
 }
 
@@ -286,16 +288,34 @@ async function page(run: Run, first: PageMessage, settings: ScoringSettings): Pr
     if (done) await handOn(run, first, done.next);
     return;
   }
+  // Share of the last scored step's rows whose scores changed; unknown (1) until a step has been scored.
+  let changedShare = 1;
   await workThroughSteps(first, {
     budgetMs: STEPS_BUDGET_MS,
     done: async (message) => (await stepDone(run.runId, stepOf(message)))?.next,
-    read: (message) => scanStep(run, message.segment, message.startKey),
-    record: (message, scanned) => recordStep(run, message, stepOf(message), scanned, settings),
+    read: (message) => scanStep(run, message.segment, message.startKey, stepRows(message.pass, changedShare)),
+    record: async (message, scanned) => {
+      const { next, changed } = await recordStep(run, message, stepOf(message), scanned, settings);
+      changedShare = scanned.rows.length > 0 ? changed / scanned.rows.length : 0;
+      return next;
+    },
     handOn: (message, next) => handOn(run, message, next),
   });
 }
 
 const stepOf = (message: PageMessage) => `${message.pass}#${pad(message.segment, 4)}#${pad(message.page, 6)}`;
+
+/**
+ * Rows the next step reads. Measuring writes nothing per row, so its steps are large. A scored row
+ * that changes costs about five writes (two score updates, tier history, events), so a pass-2 step is
+ * one page until the last step showed that few rows change (a daily run), then a full step: 5,000
+ * changed rows were about 25,000 writes, more than a worker's timeout on DynamoDB Local, and the
+ * steps budget is only checked between steps.
+ */
+export function stepRows(pass: 1 | 2, changedShare: number): number {
+  if (pass === 1) return STEP_ROWS;
+  return changedShare > SMALL_CHANGE_SHARE ? PAGE_ITEMS : STEP_ROWS;
+}
 
 /** Measures or scores one step's rows and records the step; returns where the scan goes on. */
 async function recordStep(
@@ -304,9 +324,10 @@ async function recordStep(
   step: string,
   { rows, next }: { rows: AggregateRow[]; next: string },
   settings: ScoringSettings,
-): Promise<string> {
+): Promise<{ next: string; changed: number }> {
   const now = Date.parse(run.startedAt);
   let created: boolean;
+  let changedRows = 0;
   if (message.pass === 1) {
     // The same share of rows as a page of PAGE_ITEMS kept before steps spanned pages.
     const sample = Math.ceil((rows.length * PAGE_SAMPLE) / PAGE_ITEMS);
@@ -317,13 +338,15 @@ async function recordStep(
     });
   } else {
     const { counts, changed } = await scorePage(run, rows, settings, now);
+    changedRows = changed;
     created = await completeStep(run, step, next, counts, {
       customersScored: rows.length,
       customersChanged: changed,
       scoredSegments: next ? 0 : 1,
     });
   }
-  return created ? next : ((await stepDone(run.runId, step))?.next ?? next);
+  const goesOn = created ? next : ((await stepDone(run.runId, step))?.next ?? next);
+  return { next: goesOn, changed: changedRows };
 }
 
 async function handOn(run: Run, message: PageMessage, next: string) {

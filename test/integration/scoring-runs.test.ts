@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useStackEnv } from '../support/stack-env.ts';
 
 useStackEnv();
-const { claimSettle } = await import('../../shared/scoring/runs.ts');
+const { claimSettle, stepRows } = await import('../../shared/scoring/runs.ts');
 const { store } = await import('../../shared/store/service.ts');
 const { newId } = await import('../../shared/platform/ids.ts');
 
@@ -47,5 +47,16 @@ describe('a rescoring run settles once', () => {
     const claimed = await claimSettle(newId(), '1#0000#000000');
     // Assess: the patch's own existence condition fails; nothing is created.
     expect(claimed).toBe(false);
+  });
+});
+
+describe('rescoring step sizes', () => {
+  it('scores a page at a time while most rows change, and full steps once few do', () => {
+    // Act / Assess: measuring always reads full steps; a first scoring step knows nothing yet.
+    expect(stepRows(1, 1)).toBe(5000);
+    expect(stepRows(2, 1)).toBe(1000);
+    expect(stepRows(2, 0.5)).toBe(1000);
+    expect(stepRows(2, 0.01)).toBe(5000);
+    expect(stepRows(2, 0)).toBe(5000);
   });
 });
