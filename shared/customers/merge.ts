@@ -15,6 +15,7 @@ import {
 import { newId } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { sqsClient } from '../platform/sqs.ts';
+import { isConditionFailure } from '../store/conditions.ts';
 import type { Merge } from '../store/entities/merge.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
@@ -343,13 +344,6 @@ export async function getMerge(mergeId: string) {
 const PAGE_ITEMS = 500;
 /** Conditional updates in flight at once. */
 const PARALLEL_UPDATES = 25;
-
-function isConditionFailure(error: unknown): boolean {
-  const e = error as { name?: string; cause?: { name?: string } };
-  return (
-    e?.name === 'ConditionalCheckFailedException' || e?.cause?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

@@ -11,6 +11,7 @@ import { allRead, matchSuppressions, type SuppressionItem, suppressionKeys } fro
 import { topicsByName } from '../consent/topics.ts';
 import type { CustomerItem } from '../customers/service.ts';
 import { ValidationError } from '../platform/errors.ts';
+import { isConditionFailure } from '../store/conditions.ts';
 import type { Channel } from '../store/entities/consent.ts';
 import type { Frequency } from '../store/entities/contact-preferences.ts';
 import type { DeliveryEntry } from '../store/entities/delivery-entry.ts';
@@ -74,10 +75,6 @@ async function ledgerOf(customerId: string, source: string, channels: readonly C
   const entries = new Map<Channel, Entry>();
   for (const e of allRead(result, 'ledger entries')) entries.set(e.channel, e);
   return entries;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as { cause?: { name?: string } })?.cause?.name === 'ConditionalCheckFailedException';
 }
 
 /**

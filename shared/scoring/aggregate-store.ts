@@ -6,6 +6,7 @@ import { backoff } from '../platform/backoff.ts';
 import { tableNameFromEnv } from '../platform/config.ts';
 import { DomainError } from '../platform/errors.ts';
 import { log } from '../platform/log.ts';
+import { isConditionFailure } from '../store/conditions.ts';
 import type { CustomerAggregate } from '../store/entities/customer-aggregate.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
@@ -171,13 +172,6 @@ async function purchasesOf(customerId: string, leaving: Set<string>): Promise<St
     });
   }
   return out;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  const e = error as { name?: string; cause?: { name?: string } };
-  return (
-    e?.name === 'ConditionalCheckFailedException' || e?.cause?.name === 'ConditionalCheckFailedException'
-  );
 }
 
 const MAX_ATTEMPTS = 20;

@@ -15,6 +15,7 @@ import { parseSchedule } from '../platform/schedule.ts';
 import { sqsClient } from '../platform/sqs.ts';
 import { workThroughSteps } from '../platform/steps.ts';
 import { batchPut } from '../store/batch-io.ts';
+import { isConditionFailure } from '../store/conditions.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
 import { aggregateScanInput } from './aggregate-store.ts';
@@ -47,7 +48,8 @@ import { readScoringSettings } from './settings-store.ts';
  *              tier and lifecycle stage onto the profile, publishes changes on the bus; the last segment
  *              to finish writes the day's distribution snapshots and completes the run
  *
- * A `page` message works through steps (each a few scan pages, up to STEP_ROWS rows) for up to
+ * A `page` message works through steps (scan pages up to stepRows: 5,000 rows, or one page while scoring
+ * changes most rows) for up to
  * STEPS_BUDGET_MS before it hands the rest on. Every step ends in one transaction: its done marker
  * (attribute_not_exists) and its counts added to the run, as dedupe scans do
  * (shared/customers/dedupe/scan.ts). A redelivered step finds its marker and only hands the work on, so
@@ -166,7 +168,7 @@ export async function startRunIfDue(now = new Date()): Promise<RunView | undefin
       }),
     );
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
   if (!last) return undefined;
@@ -373,8 +375,7 @@ export async function claimSettle(runId: string, step: string): Promise<boolean>
       .go({ response: 'none' });
     return true;
   } catch (error) {
-    if ((error as { cause?: { name?: string } }).cause?.name === 'ConditionalCheckFailedException')
-      return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
 }
@@ -399,7 +400,7 @@ async function settleRun(run: Run, settings: ScoringSettings): Promise<void> {
       .go();
   } catch (error) {
     // Settled by a concurrent or earlier delivery: that one sent the pass-2 messages.
-    if ((error as { cause?: { name?: string } }).cause?.name === 'ConditionalCheckFailedException') return;
+    if (isConditionFailure(error)) return;
     throw error;
   }
   log.info('scoring run settled', {
@@ -550,7 +551,7 @@ async function writeScores(customerId: string, scores: CustomerScores, previous:
 
 function ignoreConditionFailure(error: unknown): void {
   // The customer was erased or merged away while the run scored them: nothing to project onto.
-  if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  if (!isConditionFailure(error)) throw error;
 }
 
 /** Sums the pages' counts into one snapshot per dimension for the run's day, and completes the run. */
@@ -590,7 +591,6 @@ async function finish(run: Run): Promise<void> {
       .go();
     log.info('scoring run completed', { runId: run.runId, customers: run.customersScored });
   } catch (error) {
-    if ((error as { cause?: { name?: string } }).cause?.name !== 'ConditionalCheckFailedException')
-      throw error;
+    if (!isConditionFailure(error)) throw error;
   }
 }
