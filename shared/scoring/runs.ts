@@ -49,8 +49,7 @@ import { readScoringSettings } from './settings-store.ts';
  *              to finish writes the day's distribution snapshots and completes the run
  *
  * A `page` message works through steps (scan pages up to stepRows: 5,000 rows, or one page while scoring
- * changes most rows) for up to
- * STEPS_BUDGET_MS before it hands the rest on. Every step ends in one transaction: its done marker
+ * changes most rows) for up to STEPS_BUDGET_MS before it hands the rest on. Every step ends in one transaction: its done marker
  * (attribute_not_exists) and its counts added to the run, as dedupe scans do
  * (shared/customers/dedupe/scan.ts). A redelivered step finds its marker and only hands the work on, so
  * counters stay exact. Score writes compare with what is stored, so a step cut short and redone writes
