@@ -124,11 +124,14 @@ export async function run(args: string[]): Promise<void> {
       if (doneRows <= rows / 10) peakRssTenth = peakRss;
     }, 100);
     const started = performance.now();
+    // (seconds, rows done) at each poll: the rate per tenth of the file shows whether it falls as it goes.
+    const timeline: [number, number][] = [[0, 0]];
     await api('POST', `/v1/imports/${created.id}/start`);
     let job: Record<string, unknown>;
     for (;;) {
       job = await api('GET', `/v1/imports/${created.id}`);
       doneRows = (job.progress as { rowsDone: number }).rowsDone;
+      timeline.push([(performance.now() - started) / 1000, doneRows]);
       if (job.status === 'completed' || job.status === 'failed') break;
       if (process.stderr.isTTY) process.stderr.write(`\r${doneRows} rows done`);
       await new Promise((r) => setTimeout(r, 250));
@@ -141,6 +144,12 @@ export async function run(args: string[]): Promise<void> {
     if (counts.created !== rows) throw new Error(`expected ${rows} created, got ${JSON.stringify(counts)}`);
     const rate = rows / seconds;
     const ratio = rate / rawRate;
+    const tenths = rateByTenth(timeline, rows);
+    // The same raw writes again, into the table as the pipeline left it (twice the rows): shows how much of
+    // any fall in the pipeline's rate is the database slowing as the table grows. Diagnostic only.
+    console.error('raw BatchWriteItem after the pipeline…');
+    const rawAfterRows = Math.max(1_000, Math.round(rows / 10));
+    const rawAfter = await rawBaseline(stack.env, rawAfterRows, options['raw-concurrency']);
     const mb = (b: number) => fixed(b / 1_048_576, 0);
     console.log(
       table(
@@ -148,17 +157,40 @@ export async function run(args: string[]): Promise<void> {
         [
           ['raw BatchWriteItem', rows, fixed(rawRate, 0), '-', '-', '-'],
           ['import pipeline', rows, fixed(rate, 0), mb(peakRssTenth), mb(peakRss), mb(peakHeap)],
+          ['raw BatchWriteItem, after', rawAfterRows, fixed(rawAfter, 0), '-', '-', '-'],
         ],
       ),
     );
+    console.log(`pipeline rows/s by tenth of the file: ${tenths.map((r) => fixed(r, 0)).join(' ')}`);
     console.log(
-      `import ratio=${fixed(ratio)} target=>=${TARGET} met=${ratio >= TARGET ? 'yes' : 'no'} rows=${rows} rows_per_s=${fixed(rate, 0)} raw_rows_per_s=${fixed(rawRate, 0)} peak_rss_mb=${mb(peakRss)} peak_rss_first_tenth_mb=${mb(peakRssTenth)} peak_heap_mb=${mb(peakHeap)} workers=${options.workers} file_mb=${mb(bytes)}`,
+      `import ratio=${fixed(ratio)} target=>=${TARGET} met=${ratio >= TARGET ? 'yes' : 'no'} rows=${rows} rows_per_s=${fixed(rate, 0)} raw_rows_per_s=${fixed(rawRate, 0)} peak_rss_mb=${mb(peakRss)} peak_rss_first_tenth_mb=${mb(peakRssTenth)} peak_heap_mb=${mb(peakHeap)} raw_after_rows_per_s=${fixed(rawAfter, 0)} first_tenth_rows_per_s=${fixed(tenths[0] ?? 0, 0)} last_tenth_rows_per_s=${fixed(tenths.at(-1) ?? 0, 0)} workers=${options.workers} file_mb=${mb(bytes)}`,
     );
   } finally {
     await Promise.allSettled(extraPollers.map((p) => p.stop()));
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Rows per second over each tenth of the rows, from (seconds, rows done) samples; linear between them. */
+function rateByTenth(timeline: readonly [number, number][], rows: number): number[] {
+  const timeAt = (target: number): number => {
+    for (let i = 1; i < timeline.length; i++) {
+      const [t1, r1] = timeline[i] as [number, number];
+      if (r1 >= target) {
+        const [t0, r0] = timeline[i - 1] as [number, number];
+        return r1 === r0 ? t1 : t0 + ((t1 - t0) * (target - r0)) / (r1 - r0);
+      }
+    }
+    return (timeline.at(-1) as [number, number])[0];
+  };
+  const rates: number[] = [];
+  for (let k = 0; k < 10; k++) {
+    const from = (rows * k) / 10;
+    const to = (rows * (k + 1)) / 10;
+    rates.push((to - from) / Math.max(1e-9, timeAt(to) - timeAt(from)));
+  }
+  return rates;
 }
 
 /** The items the pipeline writes for `rows` new customers, written with BatchWriteItem; rows/s. */

@@ -1,7 +1,9 @@
 import { campaignActionBody, campaignActionParams } from '../../shared/campaigns/schema.ts';
 import { actOn } from '../../shared/campaigns/service.ts';
+import { ValidationError } from '../../shared/platform/errors.ts';
 import { etag, httpRoute } from '../../shared/platform/http.ts';
 import { expectedVersion } from '../../shared/platform/preconditions.ts';
+import { zodIssuesToFieldErrors } from '../../shared/platform/validation.ts';
 
 export const handler = httpRoute(
   { scope: 'write', params: campaignActionParams },
@@ -9,8 +11,6 @@ export const handler = httpRoute(
     // The body is optional (most actions take none); validated here so an empty POST is fine.
     const input = campaignActionBody.safeParse(body ?? {});
     if (!input.success) {
-      const { ValidationError } = await import('../../shared/platform/errors.ts');
-      const { zodIssuesToFieldErrors } = await import('../../shared/platform/validation.ts');
       throw new ValidationError(zodIssuesToFieldErrors(input.error.issues, ''));
     }
     // If-Match is optional here: pause and cancel must work without a fresh read.

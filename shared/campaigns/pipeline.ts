@@ -52,7 +52,7 @@ const MAX_DELAY_SECONDS = 900;
 /** A token wait longer than this hands the rest of the message back to the queue with a delay. */
 const MAX_TOKEN_WAIT_MS = 3000;
 
-export type CampaignItem = EntityItem<typeof Campaign>;
+export type CampaignItem = EntityItem<Campaign>;
 
 export interface Variant {
   id: string;

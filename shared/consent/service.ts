@@ -13,7 +13,7 @@ import { languageOf, t } from './i18n.ts';
 import { confirmUrl } from './links.ts';
 import { topicsByName } from './topics.ts';
 
-export type ConsentItem = EntityItem<typeof Consent>;
+export type ConsentItem = EntityItem<Consent>;
 
 export interface ConsentChange {
   channel: Channel;

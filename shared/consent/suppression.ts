@@ -13,7 +13,7 @@ import { store } from '../store/service.ts';
  * Keyed by channel and normalized address, so a bounce recorded for an email stops every customer who
  * has that email.
  */
-export type SuppressionItem = EntityItem<typeof Suppression>;
+export type SuppressionItem = EntityItem<Suppression>;
 
 /** Reasons that outlive an erasure: the address itself is bad or hostile, whoever had it. */
 const KEPT_AFTER_ERASURE: ReadonlySet<SuppressionReason> = new Set(['hard_bounce', 'complaint']);

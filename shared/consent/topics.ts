@@ -25,7 +25,7 @@ const TTL_MS = 60_000;
 const MISS_REFRESH_MS = 1_000;
 let cache: { at: number; list: TopicDefinition[] } | undefined;
 
-function toDefinition(item: EntityItem<typeof Topic>): TopicDefinition {
+function toDefinition(item: EntityItem<Topic>): TopicDefinition {
   return {
     topic: item.topic,
     name: { en: item.nameEn, zh: item.nameZh },
@@ -64,7 +64,7 @@ export function forgetTopics(): void {
 export async function declareTopic(topic: string, input: TopicPutInput) {
   const now = new Date().toISOString();
   const existing = await store().entities.topic.get({ topic }).go({ consistent: true });
-  const item: EntityItem<typeof Topic> = {
+  const item: EntityItem<Topic> = {
     topic,
     nameEn: input.name.en,
     nameZh: input.name.zh,

@@ -4,6 +4,7 @@ import { createConversions } from 'electrodb';
 import { envNames } from '../../functions/env-names.ts';
 import { consentItemKeys } from '../consent/erasure.ts';
 import { suppressionChangesOnErasure } from '../consent/suppression.ts';
+import { deleteCustomerDataExports } from '../exports/service.ts';
 import { deleteRejectsMentioning } from '../imports/rejects.ts';
 import { documentClient } from '../platform/aws.ts';
 import { queueUrl, tableNameFromEnv } from '../platform/config.ts';
@@ -11,6 +12,7 @@ import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { sqsClient } from '../platform/sqs.ts';
+import { leaveAllSegments } from '../segments/membership.ts';
 import { batchDelete } from '../store/batch-io.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
@@ -135,7 +137,6 @@ export async function erasePage(customerId: string): Promise<'more' | 'done' | '
   if (!erasure.data) return 'not-erasing';
   // Segments first, through the membership writer (counters, exit events); the state and history
   // items then go with the rest of the customer's partition below.
-  const { leaveAllSegments } = await import('../segments/membership.ts');
   await leaveAllSegments(customerId, 'erased');
   const page = await s.event.query
     .timeline({ customerId })
@@ -170,7 +171,6 @@ export async function erasePage(customerId: string): Promise<'more' | 'done' | '
   const record = erasure.data;
   if (record.status === 'erasing') {
     // Data exports of the customer (files of their personal data) go before the erasure is recorded done.
-    const { deleteCustomerDataExports } = await import('../exports/service.ts');
     await deleteCustomerDataExports(customerId);
     const now = new Date().toISOString();
     await store()

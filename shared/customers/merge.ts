@@ -15,6 +15,7 @@ import {
 import { newId } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
 import { sqsClient } from '../platform/sqs.ts';
+import { mergeMemberships } from '../segments/recompute.ts';
 import { isConditionFailure } from '../store/conditions.ts';
 import type { Merge } from '../store/entities/merge.ts';
 import { store } from '../store/service.ts';
@@ -54,7 +55,7 @@ interface Moves {
   audit: number;
 }
 
-export type MergeJobItem = EntityItem<typeof Merge>;
+export type MergeJobItem = EntityItem<Merge>;
 
 export function mergeView(job: MergeJobItem) {
   return {
@@ -495,7 +496,6 @@ export async function mergePage(
     audit += await copyAudit(loserId, job.survivorId);
   }
   // Segment memberships follow the data: statics pass to the survivor, rules see the merged profile.
-  const { mergeMemberships } = await import('../segments/recompute.ts');
   await mergeMemberships(job.mergedIds, job.survivorId);
   const now = new Date().toISOString();
   const latest = (await s.merge.get({ mergeId }).go({ consistent: true })).data ?? job;

@@ -11,6 +11,7 @@ import {
 } from '../platform/errors.ts';
 import { newId, shardOf } from '../platform/ids.ts';
 import { log } from '../platform/log.ts';
+import { computedView } from '../scoring/profile.ts';
 import type { Customer } from '../store/entities/customer.ts';
 import { store } from '../store/service.ts';
 import { CUSTOMER_LIST_SHARDS } from '../store/table.ts';
@@ -29,7 +30,7 @@ export interface Actor {
   keyName: string;
 }
 
-export type CustomerItem = EntityItem<typeof Customer>;
+export type CustomerItem = EntityItem<Customer>;
 const customerEntity = () => store().entities.customer;
 
 /** Profile fields other than the addresses, compared and copied between an item and a request. */
@@ -413,8 +414,6 @@ export async function resolveCustomer(customerId: string): Promise<CustomerItem>
 
 export async function getCustomer(customerId: string): Promise<CustomerView> {
   const item = await resolveCustomer(customerId);
-  // Loaded on use: scoring reads settings and aggregates that the write paths never need.
-  const { computedView } = await import('../scoring/profile.ts');
   return { ...toView(item), computed: await computedView(item.customerId) };
 }
 

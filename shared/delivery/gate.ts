@@ -44,7 +44,7 @@ export type { GateAnswer, SendRequest, SendTicket } from './contract.ts';
  * through `admit`'s path, so both give the same answers under the same guarantees.
  */
 
-type Entry = EntityItem<typeof DeliveryEntry>;
+type Entry = EntityItem<DeliveryEntry>;
 
 const SOURCE_ID = /^[\x21-\x7e]{1,200}$/;
 

@@ -10,7 +10,7 @@ import type { DeliveryView } from './contract.ts';
  * An erased customer's ledger went with the erasure (410); an id merged away shows its survivor's.
  */
 
-type Entry = EntityItem<typeof DeliveryEntry>;
+type Entry = EntityItem<DeliveryEntry>;
 
 export function deliveryView(e: Entry): DeliveryView & { reservedAt?: string } {
   return {

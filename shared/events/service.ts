@@ -11,13 +11,14 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../platform/errors.ts';
+import { scoringSettings } from '../scoring/settings-store.ts';
 import { batchGet, batchPut, type Key } from '../store/batch-io.ts';
 import type { CustomerEvent } from '../store/entities/event.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
 import type { CustomerRef, EventInput, OrderInput, TimelineQuery } from './schema.ts';
 
-type EventItem = EntityItem<typeof CustomerEvent>;
+type EventItem = EntityItem<CustomerEvent>;
 
 /** Orders and refunds are business records and are kept; every other raw event expires. */
 const KEPT_TYPES = new Set(['order', 'refund']);
@@ -322,7 +323,6 @@ export async function ingestEvents(
  */
 async function checkCurrencies(events: EventInput[], field: string): Promise<void> {
   if (!events.some((e) => KEPT_TYPES.has(e.type) && e.currency !== undefined)) return;
-  const { scoringSettings } = await import('../scoring/settings-store.ts');
   const { base, rates } = (await scoringSettings()).currency;
   const errors: FieldError[] = [];
   events.forEach((event, i) => {

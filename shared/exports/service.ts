@@ -27,7 +27,7 @@ import { store } from '../store/service.ts';
 import { csvColumns, csvHeader, csvRows, ndjsonRows } from './csv.ts';
 import { type ExportCreateInput, type ExportJobView, exportFiltersAsQuery } from './schema.ts';
 
-type JobItem = EntityItem<typeof ExportJob>;
+type JobItem = EntityItem<ExportJob>;
 
 /** S3 accepts parts of at least 5 MiB (the last excepted); 8 MiB keeps a worker's memory small and flat. */
 export const PART_BYTES = 8 * 1024 * 1024;

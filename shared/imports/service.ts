@@ -19,7 +19,7 @@ import type { ImportCreateInput, ImportJobView } from './schema.ts';
  * (reader.ts) into chunks that the row workers (worker.ts) write, and completed when the reader is done
  * and every chunk it sent is counted.
  */
-export type ImportJobItem = EntityItem<typeof ImportJob>;
+export type ImportJobItem = EntityItem<ImportJob>;
 
 const jobs = () => store().entities.importJob;
 

@@ -57,7 +57,7 @@ export function counterAdds(
   );
 }
 
-type Outcome = EntityItem<typeof MessageOutcome>;
+type Outcome = EntityItem<MessageOutcome>;
 
 function outcomeKey(ref: MessageRef) {
   return { customerId: ref.customerId, source: ref.source, channel: ref.channel };

@@ -28,7 +28,7 @@ import { scoringSettings } from './settings-store.ts';
  * from the purchases still theirs, leaving out the ones this batch saw leave.
  */
 
-export type AggregateItem = EntityItem<typeof CustomerAggregate>;
+export type AggregateItem = EntityItem<CustomerAggregate>;
 
 /** An order or refund as the event entity stores it. */
 export interface StoredPurchase {

@@ -1,14 +1,13 @@
 import type { Actor } from '../customers/service.ts';
 import { type StoredSettings as Stored, settingsStore } from '../store/settings-store.ts';
-import { defaultScoringSettings, type ScoringSettings } from './settings.ts';
+import { defaultScoringSettings, type ScoringSettings, scoringSettingsSchema } from './settings.ts';
 
 /** The stage's scoring settings: read on hot paths (ingest, the stream consumer), so cached for seconds. */
 const scoring = settingsStore<ScoringSettings>({
   entity: 'scoringSettings',
   label: 'scoring',
   defaults: defaultScoringSettings,
-  // The schema is imported when stored settings are read, keeping it out of bundles that only need defaults.
-  parse: async (stored) => (await import('./settings.ts')).scoringSettingsSchema.parse(stored),
+  parse: async (stored) => scoringSettingsSchema.parse(stored),
 });
 
 export type StoredSettings = Stored<ScoringSettings>;

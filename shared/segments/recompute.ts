@@ -20,8 +20,10 @@ import {
   applyEvaluations,
   counterKey,
   type Evaluation,
+  leaveAllSegments,
   type MembershipState,
   type SegmentShape,
+  segmentsOf,
 } from './membership.ts';
 import type { Rule } from './rule.ts';
 import { scanCustomers } from './scan.ts';
@@ -35,7 +37,7 @@ import {
   subjectContext,
 } from './service.ts';
 import type { Subject } from './subject.ts';
-import { type CustomerItems, needsOf, subjectsOf } from './subjects.ts';
+import { type CustomerItems, loadSubject, needsOf, subjectsOf } from './subjects.ts';
 import { scheduleSubjects } from './transitions.ts';
 import type { CompiledRule } from './types.ts';
 
@@ -481,7 +483,6 @@ export async function recomputeCustomer(customerId: string): Promise<{ entered: 
   const plan = await runPlan({});
   const evaluatedAt = Date.now();
   const needs = needsOf([...plan.rules.values()].map((r) => r.dependencies));
-  const { loadSubject } = await import('./subjects.ts');
   const { items, subject } = await loadSubject(customerId, needs, await subjectContext(evaluatedAt));
   const decisions = decide(customerId, subject, items.memberships, plan, {}, evaluatedAt);
   const applied = await applyEvaluations(decisions, { stamp: true });
@@ -497,7 +498,6 @@ export async function recomputeCustomer(customerId: string): Promise<{ entered: 
  * them), the merged customers leave every segment, and the survivor is re-evaluated against the rules.
  */
 export async function mergeMemberships(mergedIds: readonly string[], survivorId: string): Promise<void> {
-  const { leaveAllSegments, segmentsOf } = await import('./membership.ts');
   const segments = new Map((await allSegments()).map((s) => [s.segmentId, s]));
   const evaluatedAt = Date.now();
   for (const loserId of mergedIds) {

@@ -4,6 +4,7 @@ import { listTopics } from '../consent/topics.ts';
 import { survivorOf } from '../customers/service.ts';
 import { documentClient } from '../platform/aws.ts';
 import { tableNameFromEnv } from '../platform/config.ts';
+import { withClientCursor } from '../platform/cursor.ts';
 import {
   NotFoundError,
   PreconditionFailedError,
@@ -23,7 +24,7 @@ import type { SegmentCreateInput, SegmentPatchInput, StaticMemberRef } from './s
 import { loadSubject, needsOf, type SubjectContext } from './subjects.ts';
 import type { CompiledRule } from './types.ts';
 
-export type SegmentItem = EntityItem<typeof Segment>;
+export type SegmentItem = EntityItem<Segment>;
 
 /** Size points kept on a segment. */
 export const SIZE_HISTORY = 100;
@@ -273,7 +274,6 @@ export async function archiveSegment(segmentId: string): Promise<{ segment: Segm
 }
 
 export async function listSegments(options: { limit: number; cursor?: string; status?: string }) {
-  const { withClientCursor } = await import('../platform/cursor.ts');
   const page = await withClientCursor(options.cursor, () =>
     store()
       .entities.segment.query.all({})

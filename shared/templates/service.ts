@@ -18,7 +18,7 @@ import { render, templateProblems } from './render.ts';
 import type { TemplateInput, TemplateRenderInput, TemplateView } from './schema.ts';
 import type { RenderedMessage, TemplateDefinition } from './types.ts';
 
-type Item = EntityItem<typeof TemplateItem>;
+type Item = EntityItem<TemplateItem>;
 
 const templates = () => store().entities.template;
 

@@ -90,7 +90,7 @@ describe('event ingest storage', () => {
     for (const item of stored) {
       const { pk, sk, gsi1pk, gsi1sk, __edb_e__, __edb_v__, ...attributes } = item;
       expect(item).toEqual(
-        (entity.put(attributes as EntityItem<typeof CustomerEvent>).params() as { Item: unknown }).Item,
+        (entity.put(attributes as EntityItem<CustomerEvent>).params() as { Item: unknown }).Item,
       );
       const read = await entity.get({ eventId: attributes.eventId as string }).go();
       expect(read.data).toEqual(attributes);

@@ -1,4 +1,4 @@
-import { Entity } from 'electrodb';
+import { Entity, type EntityConfiguration } from 'electrodb';
 
 /**
  * Messages a customer got in one cap period: `ch:<channel>#D<local day>`, `…#W<ISO week>`, a campaign
@@ -6,18 +6,24 @@ import { Entity } from 'electrodb';
  * the cap) and by a refused send giving its count back (ADD -1), so it never exceeds the cap. Under the
  * customer's key: one customer's sends are its only writers.
  */
-export const CapCounter = new Entity({
-  model: { service: 'cohort', entity: 'capCounter', version: '1' },
-  attributes: {
-    customerId: { type: 'string', required: true },
-    key: { type: 'string', required: true },
-    count: { type: 'number', required: true },
-    expiresAt: { type: 'number', required: true },
-  },
-  indexes: {
-    byCustomer: {
-      pk: { field: 'pk', composite: ['customerId'], template: 'CUST#${customerId}', casing: 'none' },
-      sk: { field: 'sk', composite: ['key'], template: 'CAP#${key}', casing: 'none' },
+export const buildCapCounter = (config: EntityConfiguration) =>
+  new Entity(
+    {
+      model: { service: 'cohort', entity: 'capCounter', version: '1' },
+      attributes: {
+        customerId: { type: 'string', required: true },
+        key: { type: 'string', required: true },
+        count: { type: 'number', required: true },
+        expiresAt: { type: 'number', required: true },
+      },
+      indexes: {
+        byCustomer: {
+          pk: { field: 'pk', composite: ['customerId'], template: 'CUST#${customerId}', casing: 'none' },
+          sk: { field: 'sk', composite: ['key'], template: 'CAP#${key}', casing: 'none' },
+        },
+      },
     },
-  },
-});
+    config,
+  );
+
+export type CapCounter = ReturnType<typeof buildCapCounter>;

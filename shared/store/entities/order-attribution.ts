@@ -1,4 +1,4 @@
-import { Entity } from 'electrodb';
+import { Entity, type EntityConfiguration } from 'electrodb';
 import { channels } from './consent.ts';
 
 /**
@@ -6,23 +6,29 @@ import { channels } from './consent.ts';
  * transaction that counts the conversion, so an order is credited once however often it is delivered.
  * Kept under the customer: an erasure removes it (the counters it added stay, holding no one's data).
  */
-export const OrderAttribution = new Entity({
-  model: { service: 'cohort', entity: 'orderAttribution', version: '1' },
-  attributes: {
-    customerId: { type: 'string', required: true },
-    eventId: { type: 'string', required: true },
-    source: { type: 'string', required: true },
-    channel: { type: channels, required: true },
-    touch: { type: ['open', 'click'] as const, required: true },
-    touchedAt: { type: 'string', required: true },
-    amount: { type: 'number' },
-    currency: { type: 'string' },
-    at: { type: 'string', required: true },
-  },
-  indexes: {
-    byOrder: {
-      pk: { field: 'pk', composite: ['customerId'], template: 'CUST#${customerId}', casing: 'none' },
-      sk: { field: 'sk', composite: ['eventId'], template: 'ATTR#${eventId}', casing: 'none' },
+export const buildOrderAttribution = (config: EntityConfiguration) =>
+  new Entity(
+    {
+      model: { service: 'cohort', entity: 'orderAttribution', version: '1' },
+      attributes: {
+        customerId: { type: 'string', required: true },
+        eventId: { type: 'string', required: true },
+        source: { type: 'string', required: true },
+        channel: { type: channels, required: true },
+        touch: { type: ['open', 'click'] as const, required: true },
+        touchedAt: { type: 'string', required: true },
+        amount: { type: 'number' },
+        currency: { type: 'string' },
+        at: { type: 'string', required: true },
+      },
+      indexes: {
+        byOrder: {
+          pk: { field: 'pk', composite: ['customerId'], template: 'CUST#${customerId}', casing: 'none' },
+          sk: { field: 'sk', composite: ['eventId'], template: 'ATTR#${eventId}', casing: 'none' },
+        },
+      },
     },
-  },
-});
+    config,
+  );
+
+export type OrderAttribution = ReturnType<typeof buildOrderAttribution>;

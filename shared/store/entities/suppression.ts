@@ -1,4 +1,4 @@
-import { Entity } from 'electrodb';
+import { Entity, type EntityConfiguration } from 'electrodb';
 import { channels } from './consent.ts';
 
 // carrier_opt_out: the recipient replied STOP (End User Messaging reports OPT_OUT for the number).
@@ -16,25 +16,31 @@ export type SuppressionReason = (typeof suppressionReasons)[number];
  * token or a webhook URL. After an erasure a bounce or complaint is kept under `sha256:<hex>` of the
  * address instead (see shared/consent/suppression.ts).
  */
-export const Suppression = new Entity({
-  model: { service: 'cohort', entity: 'suppression', version: '1' },
-  attributes: {
-    channel: { type: channels, required: true },
-    address: { type: 'string', required: true },
-    reason: { type: suppressionReasons, required: true },
-    source: { type: 'string', required: true },
-    detail: { type: 'string' },
-    createdAt: { type: 'string', required: true },
-  },
-  indexes: {
-    byAddress: {
-      pk: {
-        field: 'pk',
-        composite: ['channel', 'address'],
-        template: 'SUPP#${channel}#${address}',
-        casing: 'none',
+export const buildSuppression = (config: EntityConfiguration) =>
+  new Entity(
+    {
+      model: { service: 'cohort', entity: 'suppression', version: '1' },
+      attributes: {
+        channel: { type: channels, required: true },
+        address: { type: 'string', required: true },
+        reason: { type: suppressionReasons, required: true },
+        source: { type: 'string', required: true },
+        detail: { type: 'string' },
+        createdAt: { type: 'string', required: true },
       },
-      sk: { field: 'sk', composite: [], template: 'SUPP', casing: 'none' },
+      indexes: {
+        byAddress: {
+          pk: {
+            field: 'pk',
+            composite: ['channel', 'address'],
+            template: 'SUPP#${channel}#${address}',
+            casing: 'none',
+          },
+          sk: { field: 'sk', composite: [], template: 'SUPP', casing: 'none' },
+        },
+      },
     },
-  },
-});
+    config,
+  );
+
+export type Suppression = ReturnType<typeof buildSuppression>;
