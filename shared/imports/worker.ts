@@ -9,6 +9,7 @@ import { type FieldError, ValidationError } from '../platform/errors.ts';
 import { log } from '../platform/log.ts';
 import { zodIssuesToFieldErrors } from '../platform/validation.ts';
 import type * as z from '../platform/zod.ts';
+import { countOnce } from '../store/markers.ts';
 import { store } from '../store/service.ts';
 import { type DateFormat, objectToInput, type RowContext, resolveColumns, rowToInput } from './mapping.ts';
 import { type RejectedRow, writeRejects } from './rejects.ts';
@@ -146,17 +147,15 @@ export async function processChunk(message: ImportChunkMessage): Promise<ChunkRe
 
   const now = new Date().toISOString();
   const rowsDone = message.rows.length;
-  const result = await store()
-    .transaction.write(({ importChunk, importJob }) => [
-      importChunk.create({ jobId, chunkNo, rows: rowsDone, ...counts, at: now }).commit(),
-      importJob
-        .update({ jobId })
-        .add({ chunksDone: 1, rowsDone, ...counts })
-        .set({ updatedAt: now })
-        .commit(),
-    ])
-    .go();
-  if (result.canceled) {
+  const counted = await countOnce(`import ${jobId} chunk ${chunkNo}`, ({ importChunk, importJob }) => [
+    importChunk.create({ jobId, chunkNo, rows: rowsDone, ...counts, at: now }).commit(),
+    importJob
+      .update({ jobId })
+      .add({ chunksDone: 1, rowsDone, ...counts })
+      .set({ updatedAt: now })
+      .commit(),
+  ]);
+  if (!counted) {
     log.info('import chunk was counted already', { jobId, chunkNo });
     return { ...none, duplicate: true };
   }

@@ -6,7 +6,6 @@ import type { ScoringMessage } from '../../events/schemas/index.ts';
 import { envNames } from '../../functions/env-names.ts';
 import { type BusEvent, publish } from '../events/bus.ts';
 import { documentClient } from '../platform/aws.ts';
-import { backoff } from '../platform/backoff.ts';
 import { queueUrl, tableNameFromEnv } from '../platform/config.ts';
 import { NotFoundError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -16,6 +15,7 @@ import { sqsClient } from '../platform/sqs.ts';
 import { workThroughSteps } from '../platform/steps.ts';
 import { batchPut } from '../store/batch-io.ts';
 import { isConditionFailure } from '../store/conditions.ts';
+import { countOnce } from '../store/markers.ts';
 import { store } from '../store/service.ts';
 import { tableDefinition } from '../store/table.ts';
 import { aggregateScanInput } from './aggregate-store.ts';
@@ -228,18 +228,10 @@ type Counts = Partial<
 >;
 
 async function completeStep(run: Run, step: string, next: string, part: unknown, counts: Counts) {
-  for (let attempt = 0; attempt < 12; attempt++) {
-    await backoff(attempt, { capMs: 2_000 });
-    const result = await store()
-      .transaction.write(({ scoringStep, scoringRun }) => [
-        scoringStep.create({ runId: run.runId, step, next, part, expiresAt: run.expiresAt }).commit(),
-        scoringRun.patch({ runId: run.runId }).add(counts).commit(),
-      ])
-      .go();
-    if (!result.canceled) return true;
-    if (result.data[0]?.code === 'ConditionalCheckFailed') return false;
-  }
-  throw new Error(`Could not record scoring step ${step} of run ${run.runId}`);
+  return countOnce(`scoring step ${step} of run ${run.runId}`, ({ scoringStep, scoringRun }) => [
+    scoringStep.create({ runId: run.runId, step, next, part, expiresAt: run.expiresAt }).commit(),
+    scoringRun.patch({ runId: run.runId }).add(counts).commit(),
+  ]);
 }
 
 interface AggregateRow {

@@ -143,6 +143,60 @@ describe('import worker', () => {
       rejected: 0,
     });
   });
+
+  it('counts a chunk whose counting transaction collides with another write of the job (TransactionConflict)', async () => {
+    // Prepare: the first counting transaction (the one that adds chunksDone) is cancelled the way DynamoDB
+    // cancels one that races another write of the same job item; the SDK's own exception, so ElectroDB
+    // reads it as it reads DynamoDB's answer.
+    const { TransactionCanceledException } = await import('@aws-sdk/client-dynamodb');
+    const { documentClient } = await import('../../shared/platform/aws.ts');
+    const tag = `conflict-${unique()}`;
+    const jobId = await uploadedJob(customersCsv(tag, 0));
+    await store
+      .store()
+      .entities.importJob.patch({ jobId })
+      .set({ header: ['externalId', 'email', 'name'], status: 'reading', chunksSent: 1 })
+      .go();
+    let injected = 0;
+    const name = `conflict-${unique()}`;
+    documentClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { TransactItems?: unknown[] };
+        const counting =
+          context.commandName === 'TransactWriteItemsCommand' &&
+          JSON.stringify(input.TransactItems ?? []).includes('chunksDone');
+        if (counting && injected === 0) {
+          injected++;
+          throw new TransactionCanceledException({
+            message:
+              'Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]',
+            $metadata: {},
+            CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+
+    // Act
+    let result: Awaited<ReturnType<typeof worker.processChunk>>;
+    try {
+      result = await worker.processChunk({
+        jobId,
+        chunkNo: 0,
+        rows: [0, 1].map((i) => ({ row: 2 + i, values: [`${tag}-${i}`, `${tag}.${i}@example.com`, 'N'] })),
+      });
+    } finally {
+      documentClient().middlewareStack.remove(name);
+    }
+    const job = await service.readJob(jobId);
+
+    // Assess: tried again and counted, not taken for a chunk counted already.
+    expect(injected).toBe(1);
+    expect(result).toMatchObject({ created: 2, duplicate: false });
+    expect(job).toMatchObject({ chunksDone: 1, rowsDone: 2, created: 2 });
+  });
 });
 
 describe('bulk customer upsert', () => {

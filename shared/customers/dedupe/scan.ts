@@ -5,13 +5,13 @@ import { createConversions } from 'electrodb';
 import type { DedupeMessage } from '../../../events/schemas/index.ts';
 import { envNames } from '../../../functions/env-names.ts';
 import { documentClient } from '../../platform/aws.ts';
-import { backoff } from '../../platform/backoff.ts';
 import { queueUrl, tableNameFromEnv } from '../../platform/config.ts';
 import { NotFoundError } from '../../platform/errors.ts';
 import { newId, shardOf } from '../../platform/ids.ts';
 import { log } from '../../platform/log.ts';
 import { sqsClient } from '../../platform/sqs.ts';
 import { batchGet, batchPut, type Key } from '../../store/batch-io.ts';
+import { countOnce } from '../../store/markers.ts';
 import { store } from '../../store/service.ts';
 import { tableDefinition } from '../../store/table.ts';
 import { blockingKeys, MAX_BLOCK } from './blocking.ts';
@@ -247,20 +247,10 @@ async function completeStep(
   >,
   expiresAt: number,
 ): Promise<boolean> {
-  for (let attempt = 0; attempt < 12; attempt++) {
-    await backoff(attempt, { capMs: 2_000 });
-    const result = await store()
-      .transaction.write(({ dedupeStep, dedupeScan }) => [
-        dedupeStep.create({ scanId, step, next, expiresAt }).commit(),
-        dedupeScan.patch({ scanId }).add(counts).commit(),
-      ])
-      .go();
-    if (!result.canceled) return true;
-    const codes = result.data.map((d) => d.code);
-    if (codes[0] === 'ConditionalCheckFailed') return false;
-    log.debug('dedupe step transaction collided; retrying', { scanId, step, codes });
-  }
-  throw new Error(`Could not record dedupe step ${step} of scan ${scanId}`);
+  return countOnce(`dedupe step ${step} of scan ${scanId}`, ({ dedupeStep, dedupeScan }) => [
+    dedupeStep.create({ scanId, step, next, expiresAt }).commit(),
+    dedupeScan.patch({ scanId }).add(counts).commit(),
+  ]);
 }
 
 async function stepDone(scanId: string, step: string) {
