@@ -153,13 +153,9 @@ export function webhookAdapter(options: WebhookAdapterOptions = {}): ChannelAdap
     for (let n = 0; ; n++) {
       const remaining = deadline - now();
       if (n > 0 && remaining <= 0) break;
+      const attemptMs = n === 0 ? timeoutMs : Math.min(timeoutMs, remaining);
       try {
-        const response = await attempt(
-          message,
-          body,
-          secret,
-          n === 0 ? timeoutMs : Math.min(timeoutMs, remaining),
-        );
+        const response = await attempt(message, body, secret, attemptMs);
         // The body is not needed; reading it frees the connection for the next request.
         await response.arrayBuffer().catch(() => undefined);
         const status = response.status;
@@ -184,6 +180,9 @@ export function webhookAdapter(options: WebhookAdapterOptions = {}): ChannelAdap
       } catch (error) {
         const timedOut =
           error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        // A last attempt that the budget cut short says less than the receiver's own earlier answer
+        // (a 429 with its Retry-After, a 503), so that answer stands.
+        if (timedOut && attemptMs < timeoutMs && n > 0) break;
         last = result.failed(
           `${timedOut ? 'timed out' : 'network error'} after ${n + 1} attempt${n === 0 ? '' : 's'}`,
           true,

@@ -378,12 +378,34 @@ describe('webhooks against a local HTTP server', () => {
     const path = `/busy-${unique()}`;
     script.set(path, [429]);
 
-    // Act
-    const result = await webhookAdapter({ secret: async () => secret, timeoutMs: 200, budgetMs: 600 }).send(
+    // Act: attempts get up to 2 s each (a loaded machine can take more than 200 ms to answer), the
+    // retries only what is left of the 600 ms budget.
+    const result = await webhookAdapter({ secret: async () => secret, timeoutMs: 2_000, budgetMs: 600 }).send(
       await hook(path),
     );
 
     // Assess
     expect(result).toMatchObject({ status: 'throttled', retryable: true });
+  });
+
+  it('keeps the receiver’s 429 when the retry the budget cut short times out', async () => {
+    // Prepare: 429 first, then no answer at all.
+    const path = `/busy-then-hang-${unique()}`;
+    script.set(path, [429, 'hang']);
+
+    // Act
+    const result = await webhookAdapter({
+      secret: async () => secret,
+      timeoutMs: 5_000,
+      budgetMs: 1_500,
+    }).send(await hook(path));
+
+    // Assess: the receiver's own answer stands, not the cut-short attempt's timeout.
+    expect(result).toMatchObject({
+      status: 'throttled',
+      retryable: true,
+      detail: 'HTTP 429 after 1 attempt',
+    });
+    expect(received.filter((r) => r.path === path).length).toBe(2);
   });
 });
