@@ -166,8 +166,8 @@ export async function run(args: string[]): Promise<void> {
     const rate = rows / seconds;
     const ratio = rate / rawRate;
     const tenths = rateByTenth(timeline, rows);
-    // The same raw writes again, into the table as the pipeline left it (twice the rows): shows how much of
-    // any fall in the pipeline's rate is the database slowing as the table grows. Diagnostic only.
+    // The raw writes again, into the table as the pipeline left it: BatchWriteItem, then the creates'
+    // conditional transactions, whose quotient is the ceiling the note above describes. Diagnostic only.
     waited = performance.now();
     await streamsSettled(stack);
     const pipelineSettleSeconds = (performance.now() - waited) / 1000;

@@ -182,7 +182,8 @@ export function webhookAdapter(options: WebhookAdapterOptions = {}): ChannelAdap
           error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
         // A last attempt that the budget cut short says less than the receiver's own earlier answer
         // (a 429 with its Retry-After, a 503), so that answer stands.
-        if (timedOut && attemptMs < timeoutMs && n > 0) break;
+        // (Only retries are cut short: the first attempt always has the full timeout.)
+        if (timedOut && attemptMs < timeoutMs) break;
         last = result.failed(
           `${timedOut ? 'timed out' : 'network error'} after ${n + 1} attempt${n === 0 ? '' : 's'}`,
           true,

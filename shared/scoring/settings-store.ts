@@ -7,7 +7,7 @@ const scoring = settingsStore<ScoringSettings>({
   entity: 'scoringSettings',
   label: 'scoring',
   defaults: defaultScoringSettings,
-  parse: async (stored) => scoringSettingsSchema.parse(stored),
+  parse: (stored) => scoringSettingsSchema.parse(stored),
 });
 
 export type StoredSettings = Stored<ScoringSettings>;

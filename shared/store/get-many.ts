@@ -1,10 +1,7 @@
 import { documentClient } from '../platform/aws.ts';
 import { tableNameFromEnv } from '../platform/config.ts';
 import { batchGetConsistent, type Key } from './batch-io.ts';
-import { store } from './service.ts';
-
-type Entities = ReturnType<typeof store>['entities'];
-export type EntityName = keyof Entities;
+import { type EntityName, store } from './service.ts';
 
 export interface Wanted {
   entity: EntityName;

@@ -1,6 +1,6 @@
 import type { Actor } from '../customers/service.ts';
 import { PreconditionFailedError } from '../platform/errors.ts';
-import { store } from './service.ts';
+import { type StoreEntities, store } from './service.ts';
 
 /**
  * A stage-wide settings document in the table (scoring, delivery): one item, replaced whole under
@@ -36,18 +36,17 @@ export function settingsStore<T>(options: {
   label: string;
   defaults: () => T;
   /** Parses what was stored; parsing again fills defaults added since it was written. */
-  parse: (stored: unknown) => T | Promise<T>;
+  parse: (stored: unknown) => T;
 }): SettingsStore<T> {
   // The entities share their attributes, so one of their types serves for both.
-  const entity = () =>
-    store().entities[options.entity] as ReturnType<typeof store>['entities']['scoringSettings'];
+  const entity = () => store().entities[options.entity] as StoreEntities['scoringSettings'];
   let cached: { value: StoredSettings<T>; at: number } | undefined;
 
   async function read(): Promise<StoredSettings<T>> {
     const item = await entity().get({ name: NAME }).go({ consistent: true });
     if (!item.data) return { settings: options.defaults(), version: 0 };
     return {
-      settings: await options.parse(item.data.settings),
+      settings: options.parse(item.data.settings),
       version: item.data.version,
       updatedAt: item.data.updatedAt,
     };
