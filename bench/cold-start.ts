@@ -19,6 +19,11 @@ import { quantile } from './support/stats.ts';
  * As deployed, the SDK is not in the bundles: Lambda's nodejs24.x runtime ships it and the bundles import
  * it. Here both the function and the baseline import it from the project's node_modules at import time
  * (its CommonJS build, the one the runtime carries), so the timings include loading it, alike for both.
+ *
+ * Beside each function that touches the table, `floor` is the ratio of the same hello world that also
+ * loads ElectroDB, the single-table library the design brief names: the part of the ratio that no such
+ * function can go below while it keeps that library. What is left between the floor and the target is
+ * all a function's own validation, middleware and domain code may take.
  */
 
 const SIZE_TARGET_KB = 500;
@@ -165,7 +170,7 @@ async function bundleFunction(entry: string, outfile: string, sourceMaps: boolea
  * Source of a hello-world handler that imports the given SDK packages and constructs a client of each
  * client package, now or on first call. Other packages (util-dynamodb) are imported only.
  */
-function baselineSource(packages: readonly string[], eager: boolean): string {
+function baselineSource(packages: readonly string[], eager: boolean, dataLayer = false): string {
   const clientPackages = packages.filter((pkg) => /^@aws-sdk\/(client-[a-z0-9-]+|lib-dynamodb)$/.test(pkg));
   const known = clientPackages.map((pkg) => {
     const recipe = clientConstructors[pkg];
@@ -176,22 +181,25 @@ function baselineSource(packages: readonly string[], eager: boolean): string {
     ...known.map((c) => c.imports),
     ...packages.filter((pkg) => !clientPackages.includes(pkg)).map((pkg) => `import '${pkg}';`),
   ].join('\n');
-  const create = `[${known.map((c) => c.create).join(', ')}]`;
+  // The data-layer floor: the same hello world that also loads ElectroDB (no entity built), the library
+  // the design brief names for the table. What it adds is a cost no function that touches the table avoids.
+  const dataLayerImport = dataLayer ? "\nimport { Entity as DataLayerEntity } from 'electrodb';" : '';
+  const create = `[${known.map((c) => c.create).join(', ')}${dataLayer ? ', DataLayerEntity' : ''}]`;
   const body = eager
     ? `const clients = ${create};\nexport const handler = async () => ({ statusCode: 200, body: String(clients.length) });`
     : `let clients;\nexport const handler = async () => {\n  clients ??= ${create};\n  return { statusCode: 200, body: String(clients.length) };\n};`;
-  return `${imports}\n${body}\n`;
+  return `${imports}${dataLayerImport}\n${body}\n`;
 }
 
 async function bundleBaseline(
   packages: readonly string[],
   outfile: string,
-  options: { sourceMaps: boolean; eager: boolean },
+  options: { sourceMaps: boolean; eager: boolean; dataLayer?: boolean },
 ): Promise<Bundle> {
   const result = await build({
     ...bundleOptions(options.sourceMaps),
     stdin: {
-      contents: baselineSource(packages, options.eager),
+      contents: baselineSource(packages, options.eager, options.dataLayer),
       resolveDir: repoRoot,
       sourcefile: 'baseline.mjs',
       loader: 'js',
@@ -259,8 +267,14 @@ interface Measured {
   initMs: number;
   baselineMs: number;
   ratio: number;
+  /** The data-layer floor's ratio for this function's SDK clients; undefined if it bundles no ElectroDB. */
+  floor: number | undefined;
   contributors: [string, number][];
 }
+
+/** Whether a bundle carries ElectroDB, i.e. touches the table through the store. */
+const usesDataLayer = (metafile: Metafile) =>
+  Object.keys(metafile.inputs).some((path) => path.includes('node_modules/electrodb/'));
 
 function selectFunctions(list: string): [FunctionName, string][] {
   const all = functionEntries().map(([name, spec]) => [name, spec.entry] as [FunctionName, string]);
@@ -308,17 +322,19 @@ export async function run(args: string[]): Promise<void> {
       const fn = await bundleFunction(entry, join(dir, name, 'index.mjs'), sourceMaps);
       const sdk = sdkPackages(fn.metafile);
       const base = await bundleBaseline(sdk, join(dir, name, 'baseline.mjs'), { sourceMaps, eager });
+      // Measured beside every function that has it, interleaved like the baseline: one floor taken at
+      // another moment would differ from this function's baseline by the machine's drift alone.
+      const floor = usesDataLayer(fn.metafile)
+        ? await bundleBaseline(sdk, join(dir, name, 'floor.mjs'), { sourceMaps, eager, dataLayer: true })
+        : undefined;
+      const timed = [fn, base, ...(floor ? [floor] : [])];
       // One untimed import of each first, so the first timed run does not also pay for a cold file cache.
-      timeImport(fn.file, sourceMaps, env);
-      timeImport(base.file, sourceMaps, env);
-      const fnTimes: number[] = [];
-      const baseTimes: number[] = [];
+      for (const bundle of timed) timeImport(bundle.file, sourceMaps, env);
+      const times: number[][] = timed.map(() => []);
       for (let i = 0; i < options.runs; i++) {
-        fnTimes.push(timeImport(fn.file, sourceMaps, env));
-        baseTimes.push(timeImport(base.file, sourceMaps, env));
+        for (const [b, bundle] of timed.entries()) times[b]?.push(timeImport(bundle.file, sourceMaps, env));
       }
-      const initMs = quantile(fnTimes, 0.5);
-      const baselineMs = quantile(baseTimes, 0.5);
+      const [initMs, baselineMs, floorMs] = times.map((t) => quantile(t, 0.5)) as [number, number, number?];
       results.push({
         name,
         sizeKb: kb(fn.bytes),
@@ -327,6 +343,7 @@ export async function run(args: string[]): Promise<void> {
         initMs,
         baselineMs,
         ratio: initMs / baselineMs,
+        floor: floorMs === undefined ? undefined : floorMs / baselineMs,
         contributors: contributors(fn.metafile),
       });
     }
@@ -335,6 +352,21 @@ export async function run(args: string[]): Promise<void> {
     else await rm(dir, { recursive: true, force: true });
   }
   report(results, options.runs);
+}
+
+const floorsOf = (results: Measured[]) =>
+  results.map((r) => r.floor).filter((f): f is number => f !== undefined);
+
+/** The median of the data-layer floors measured in this run, or none. */
+function floorMedian(results: Measured[]): string {
+  const floors = floorsOf(results);
+  return floors.length === 0 ? 'none' : fixed(quantile(floors, 0.5));
+}
+
+/** The data-layer floors measured in this run, as `min..max`, or none. */
+function floorRange(results: Measured[]): string {
+  const floors = floorsOf(results);
+  return floors.length === 0 ? 'none' : `${fixed(Math.min(...floors))}..${fixed(Math.max(...floors))}`;
 }
 
 function report(results: Measured[], runs: number): void {
@@ -346,6 +378,7 @@ function report(results: Measured[], runs: number): void {
         'init_p50_ms',
         'baseline_p50_ms',
         'ratio',
+        'floor',
         'added_ms',
         'baseline_kb',
         'sdk (imported)',
@@ -356,6 +389,7 @@ function report(results: Measured[], runs: number): void {
         fixed(r.initMs),
         fixed(r.baselineMs),
         fixed(r.ratio),
+        r.floor === undefined ? '-' : fixed(r.floor),
         // Beside the ratio because a function without SDK clients has a near-empty baseline.
         fixed(r.initMs - r.baselineMs),
         fixed(r.baselineSizeKb, 1),
@@ -399,6 +433,8 @@ function report(results: Measured[], runs: number): void {
         worst_with_sdk: worstWithSdk?.name ?? 'none',
         over_ratio: results.filter((r) => r.ratio > RATIO_TARGET).length,
         over_size: results.filter((r) => r.sizeKb > SIZE_TARGET_KB).length,
+        data_layer_floor_p50: floorMedian(results),
+        data_layer_floor_range: floorRange(results),
         functions: results.length,
         runs,
       },
