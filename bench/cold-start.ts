@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { envNames, type FunctionName, functionEntries, queues } from '../functions/manifest.ts';
-import { bundleAliases, esmRequireBanner, sdkExternal } from '../infra/bundling.ts';
+import { bundleAliases, esmRequireBanner, loweredSyntax, sdkExternal } from '../infra/bundling.ts';
 import { parseOptions, UsageError } from './support/args.ts';
 import { fixed, resultLine, table } from './support/report.ts';
 import { quantile } from './support/stats.ts';
@@ -50,7 +50,8 @@ const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 /**
  * Mirrors the bundling of infra/constructs/functions.ts (NodejsFunction with the local esbuild): ESM for
  * Node 24, minified (names not kept), module fields first, the AWS SDK external (left to the runtime), the
- * banner that gives ESM output a `require`, and the aliases (infra/bundling.ts) the deployed bundles use.
+ * banner that gives ESM output a `require`, and the aliases and lowered syntax (infra/bundling.ts) the
+ * deployed bundles use.
  */
 function bundleOptions(sourceMaps: boolean): BuildOptions {
   return {
@@ -64,6 +65,7 @@ function bundleOptions(sourceMaps: boolean): BuildOptions {
     external: [sdkExternal],
     banner: { js: esmRequireBanner },
     alias: bundleAliases,
+    supported: loweredSyntax,
     tsconfig: join(repoRoot, 'tsconfig.json'),
     sourcemap: sourceMaps ? 'external' : false,
     sourcesContent: false,

@@ -19,7 +19,7 @@ import {
   type QueueName,
   type TableAccess,
 } from '../../functions/manifest.ts';
-import { bundleAliases, esmRequireBanner, sdkExternal } from '../bundling.ts';
+import { bundleAliases, esmRequireBanner, loweredSyntaxArgs, sdkExternal } from '../bundling.ts';
 import { channelEnvironment, type StageSettings } from '../stages.ts';
 import { defaultFunctionTimeout, defaultLogGroupProps } from './defaults.ts';
 import type { Messaging } from './messaging.ts';
@@ -97,10 +97,12 @@ export class CohortFunction extends Construct {
         // Prefer the ESM builds of dependencies so tree shaking works on them.
         mainFields: ['module', 'main'],
         banner: esmRequireBanner,
-        // ElectroDB's model validation (jsonschema) runs in the tests, not at every cold start.
-        esbuildArgs: Object.fromEntries(
-          Object.entries(bundleAliases).map(([pkg, file]) => [`--alias:${pkg}`, file]),
-        ),
+        // ElectroDB's model validation (jsonschema) runs in the tests, not at every cold start; arrow
+        // functions are lowered because V8 compiles function expressions passed to a call in one pass.
+        esbuildArgs: {
+          ...Object.fromEntries(Object.entries(bundleAliases).map(([pkg, file]) => [`--alias:${pkg}`, file])),
+          ...loweredSyntaxArgs,
+        },
         target: 'node24',
         minify: true,
         // No keepNames: it cost 15 KB and a call per function and class at init. The error classes set
