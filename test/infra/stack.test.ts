@@ -226,7 +226,7 @@ describe('functions', () => {
     expect(sources.filter((source) => source.includes('node_modules/@aws-sdk/'))).toEqual([]);
     expect(sources.some((source) => source.includes('shared/platform/aws.ts'))).toBe(true);
   });
-  it('bundles without ElectroDB model validation (jsonschema), and the bundle still loads', () => {
+  it('bundles without ElectroDB model validation (jsonschema), and the bundle loads and answers', () => {
     // Prepare: the bundle imports the SDK, which Lambda provides; here it resolves through a link.
     const assetDirectory = assetDirectoryOf('customersGet');
     const { sources } = JSON.parse(readFileSync(join(assetDirectory, 'index.mjs.map'), 'utf8')) as {
@@ -236,13 +236,32 @@ describe('functions', () => {
       symlinkSync(join(process.cwd(), 'node_modules'), join(assetDirectory, 'node_modules'), 'dir');
     }
 
-    // Act: import it as Lambda would at a cold start.
+    // Act: import it as Lambda would at a cold start, then invoke it with an id the route refuses before
+    // any AWS call, which runs the minified, lowered middleware, validation and error mapping.
+    const event = {
+      version: '2.0',
+      routeKey: 'GET /v1/customers/{customerId}',
+      rawPath: '/v1/customers/not-an-id',
+      headers: {},
+      isBase64Encoded: false,
+      pathParameters: { customerId: 'not-an-id' },
+      requestContext: {
+        requestId: 'r1',
+        http: { method: 'GET', path: '/v1/customers/not-an-id' },
+        authorizer: { lambda: { authenticated: 'true', keyId: 'k1', keyName: 'test', scopes: 'read' } },
+      },
+    };
     const child = spawnSync(
       process.execPath,
       [
         '--input-type=module',
         '-e',
-        `const m = await import(${JSON.stringify(join(assetDirectory, 'index.mjs'))}); process.stdout.write(typeof m.handler);`,
+        [
+          `const m = await import(${JSON.stringify(join(assetDirectory, 'index.mjs'))});`,
+          `const context = { awsRequestId: 'r1', getRemainingTimeInMillis: () => 3000 };`,
+          `const answer = await m.handler(${JSON.stringify(event)}, context);`,
+          'process.stdout.write(JSON.stringify(answer));',
+        ].join('\n'),
       ],
       {
         encoding: 'utf8',
@@ -254,7 +273,12 @@ describe('functions', () => {
     expect(sources.filter((source) => source.includes('node_modules/jsonschema/'))).toEqual([]);
     expect(sources.some((source) => source.endsWith('infra/bundling/jsonschema-accept-all.cjs'))).toBe(true);
     expect(child.stderr).toBe('');
-    expect(child.stdout).toBe('function');
+    const answer = JSON.parse(child.stdout) as { statusCode: number; body: string };
+    expect(answer.statusCode).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      status: 400,
+      errors: [{ path: 'path.customerId', message: 'must be a customer id (26-character ULID)' }],
+    });
   });
 });
 
