@@ -356,19 +356,14 @@ export async function run(args: string[]): Promise<void> {
   report(results, options.runs);
 }
 
-const floorsOf = (results: Measured[]) =>
-  results.map((r) => r.floor).filter((f): f is number => f !== undefined);
-
-/** The median of the data-layer floors measured in this run, or none. */
-function floorMedian(results: Measured[]): string {
-  const floors = floorsOf(results);
-  return floors.length === 0 ? 'none' : fixed(quantile(floors, 0.5));
-}
-
-/** The data-layer floors measured in this run, as `min..max`, or none. */
-function floorRange(results: Measured[]): string {
-  const floors = floorsOf(results);
-  return floors.length === 0 ? 'none' : `${fixed(Math.min(...floors))}..${fixed(Math.max(...floors))}`;
+/** The data-layer floors measured in this run: their median and `min..max`, or none. */
+function floorSummary(results: Measured[]): { p50: string; range: string } {
+  const floors = results.map((r) => r.floor).filter((f): f is number => f !== undefined);
+  if (floors.length === 0) return { p50: 'none', range: 'none' };
+  return {
+    p50: fixed(quantile(floors, 0.5)),
+    range: `${fixed(Math.min(...floors))}..${fixed(Math.max(...floors))}`,
+  };
 }
 
 function report(results: Measured[], runs: number): void {
@@ -405,6 +400,7 @@ function report(results: Measured[], runs: number): void {
   // by construction; the worst among those that carry the SDK is reported beside the overall worst.
   const withSdk = results.filter((r) => r.sdk.length > 0);
   const worstWithSdk = withSdk.length > 0 ? withSdk.reduce((a, b) => (b.ratio > a.ratio ? b : a)) : undefined;
+  const floors = floorSummary(results);
   const offenders = results.filter((r) => r.ratio > RATIO_TARGET || r.sizeKb > SIZE_TARGET_KB);
   // Where the bytes come from is what a fix needs; shown for every offender, else for the largest.
   for (const r of offenders.length > 0 ? offenders : [largest]) {
@@ -435,8 +431,8 @@ function report(results: Measured[], runs: number): void {
         worst_with_sdk: worstWithSdk?.name ?? 'none',
         over_ratio: results.filter((r) => r.ratio > RATIO_TARGET).length,
         over_size: results.filter((r) => r.sizeKb > SIZE_TARGET_KB).length,
-        data_layer_floor_p50: floorMedian(results),
-        data_layer_floor_range: floorRange(results),
+        data_layer_floor_p50: floors.p50,
+        data_layer_floor_range: floors.range,
         functions: results.length,
         runs,
       },

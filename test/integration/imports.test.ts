@@ -1,3 +1,4 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useStackEnv } from '../support/stack-env.ts';
 import { scanAll, scanAllButBackground } from '../support/table.ts';
@@ -14,6 +15,7 @@ let rejects: typeof import('../../shared/imports/rejects.ts');
 let bulk: typeof import('../../shared/customers/bulk.ts');
 let customers: typeof import('../../shared/customers/service.ts');
 let store: typeof import('../../shared/store/service.ts');
+let aws: typeof import('../../shared/platform/aws.ts');
 
 const actor = { keyId: 'test', keyName: 'integration test' };
 const unique = () => Math.random().toString(36).slice(2, 10);
@@ -27,6 +29,7 @@ beforeAll(async () => {
   bulk = await import('../../shared/customers/bulk.ts');
   customers = await import('../../shared/customers/service.ts');
   store = await import('../../shared/store/service.ts');
+  aws = await import('../../shared/platform/aws.ts');
 });
 
 /** A job with its file uploaded and marked queued, but no read message sent: this test drives the reader. */
@@ -43,6 +46,17 @@ async function uploadedJob(csv: string): Promise<string> {
     .set({ status: 'queued', totalBytes: Buffer.byteLength(csv), startedAt: new Date().toISOString() })
     .go();
   return job.id;
+}
+
+/** A job the reader is part-way through: header known, `chunksSent` chunks sent, for the worker to count. */
+async function jobBeingRead(chunksSent: number): Promise<string> {
+  const jobId = await uploadedJob(customersCsv('none', 0));
+  await store
+    .store()
+    .entities.importJob.patch({ jobId })
+    .set({ header: ['externalId', 'email', 'name'], status: 'reading', chunksSent })
+    .go();
+  return jobId;
 }
 
 function customersCsv(tag: string, rows: number): string {
@@ -106,12 +120,7 @@ describe('import worker', () => {
   it('counts a chunk once when it is delivered twice, one after the other or at once', async () => {
     // Prepare
     const tag = `redeliver-${unique()}`;
-    const jobId = await uploadedJob(customersCsv(tag, 0));
-    await store
-      .store()
-      .entities.importJob.patch({ jobId })
-      .set({ header: ['externalId', 'email', 'name'], status: 'reading', chunksSent: 2 })
-      .go();
+    const jobId = await jobBeingRead(2);
     const chunk = (chunkNo: number, from: number) => ({
       jobId,
       chunkNo,
@@ -148,18 +157,11 @@ describe('import worker', () => {
     // Prepare: the first counting transaction (the one that adds chunksDone) is cancelled the way DynamoDB
     // cancels one that races another write of the same job item; the SDK's own exception, so ElectroDB
     // reads it as it reads DynamoDB's answer.
-    const { TransactionCanceledException } = await import('@aws-sdk/client-dynamodb');
-    const { documentClient } = await import('../../shared/platform/aws.ts');
     const tag = `conflict-${unique()}`;
-    const jobId = await uploadedJob(customersCsv(tag, 0));
-    await store
-      .store()
-      .entities.importJob.patch({ jobId })
-      .set({ header: ['externalId', 'email', 'name'], status: 'reading', chunksSent: 1 })
-      .go();
+    const jobId = await jobBeingRead(1);
     let injected = 0;
     const name = `conflict-${unique()}`;
-    documentClient().middlewareStack.add(
+    aws.documentClient().middlewareStack.add(
       (next, context) => async (args) => {
         const input = args.input as { TransactItems?: unknown[] };
         const counting =
@@ -188,7 +190,7 @@ describe('import worker', () => {
         rows: [0, 1].map((i) => ({ row: 2 + i, values: [`${tag}-${i}`, `${tag}.${i}@example.com`, 'N'] })),
       });
     } finally {
-      documentClient().middlewareStack.remove(name);
+      aws.documentClient().middlewareStack.remove(name);
     }
     const job = await service.readJob(jobId);
 
